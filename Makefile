@@ -1,0 +1,44 @@
+# Newsroom: `make run` sets everything up and serves the site; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-requirements
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run setup install test lint format bench clean
+
+run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+setup: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_seeds fixtures
+	$(PY) manage.py create_demo_accounts
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+test: install  ## Check models against migrations, then run the whole suite
+	$(PY) manage.py makemigrations --check --dry-run --settings=newsroom.settings.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: install  ## Benchmarks; prints ratios measured in one run
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,365 @@
+"""Stage 2: a parsed seed document -> a validated record, ready to become rows.
+
+Each YAML mapping (the article, a related link, an image) is described by a
+tuple of ``Field``s. A modelled key becomes a column value; everything the
+columns cannot give back (unknown keys, explicit nulls and empty values, URLs
+that are not http(s)) goes to the row's ``extra``, so export is exact.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from datetime import timezone as dt_timezone
+from urllib.parse import urlsplit
+
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+
+from ..models import URL_MAX_LENGTH, topic_key
+from .parse import SeedDocument, SeedError
+from .values import check_plain, to_json
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one file's content; each has a command-line flag."""
+
+    max_depth: int = 20
+    max_nodes: int = 20_000
+    max_related: int = 100
+    max_images: int = 50
+    max_topics: int = 50
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    attr: str
+    kind: str  # text, url, int, count, bool, datetime
+    max_length: int | None = None
+    repair: bool = False
+
+
+ARTICLE_FIELDS = (
+    Field("title", "title", "text", 500, repair=True),
+    Field("excerpt", "excerpt", "text", repair=True),
+    Field("category", "category", "text", 100),
+    Field("type", "item_type", "text", 50),
+    Field("publishedDateTime", "published_at", "datetime"),
+    Field("originalUrl", "original_url", "url"),
+    Field("ampWebUrl", "amp_web_url", "url"),
+    Field("cdnAmpWebUrl", "cdn_amp_web_url", "url"),
+    Field("quality", "quality", "int"),
+    Field("heat", "heat", "int"),
+    Field("published", "published_flag", "bool"),
+    Field("featuredContent", "featured_content", "text"),
+    Field("secured", "secured", "text"),
+)
+RELATED_FIELDS = (
+    Field("title", "title", "text", 500, repair=True),
+    Field("excerpt", "excerpt", "text", repair=True),
+    Field("publishedDateTime", "published_at", "datetime"),
+    Field("webUrl", "web_url", "url"),
+    Field("ampWebUrl", "amp_web_url", "url"),
+    Field("cdnAmpWebUrl", "cdn_amp_web_url", "url"),
+    Field("type", "item_type", "text", 50),
+    Field("quality", "quality", "int"),
+)
+IMAGE_FIELDS = (
+    Field("url", "url", "url"),
+    Field("width", "width", "count"),
+    Field("height", "height", "count"),
+    Field("isCached", "is_cached", "bool"),
+)
+# Keys handled by hand rather than by a Field.
+ARTICLE_SPECIAL_KEYS = {"webUrl", "provider", "topics", "images", "related"}
+RELATED_SPECIAL_KEYS = {"provider", "images"}
+
+EMPTY_DEFAULTS = {"text": "", "url": ""}
+
+# Characters that double-encoded UTF-8 leaves behind (a lead byte read as
+# Latin-1/cp1252 followed by a continuation byte). Only text that matches is
+# handed to ftfy, which is slow and would otherwise run on every field.
+MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    if not MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+
+@dataclass
+class ImageRecord:
+    values: dict
+    extra: dict
+
+
+@dataclass
+class ProviderRecord:
+    name: str
+    domain: str
+    logos: list[ImageRecord]
+
+
+@dataclass
+class RelatedRecord:
+    values: dict
+    extra: dict
+    provider: ProviderRecord | None
+    provider_data: dict | None
+    images: list[ImageRecord]
+
+
+@dataclass
+class SeedRecord:
+    path: str
+    content_hash: str
+    values: dict
+    extra: dict
+    notes: dict
+    provider: ProviderRecord | None
+    provider_data: dict | None
+    topic_names: list | None
+    topics: list[str]
+    images: list[ImageRecord]
+    related: list[RelatedRecord]
+    repairs: dict = field(default_factory=dict)
+
+    @property
+    def web_url(self) -> str:
+        return self.values["web_url"]
+
+
+def is_http_url(value) -> bool:
+    if not isinstance(value, str) or not value or value != value.strip() or len(value) > URL_MAX_LENGTH:
+        return False
+    if any(ord(char) < 33 for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def to_int(value, where: str, *, minimum: int = INT_MIN) -> int:
+    if isinstance(value, bool):
+        raise SeedError(f"{where} must be a whole number, not true/false")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d{1,12}\s*", value):
+        value = int(value)
+    if not isinstance(value, int):
+        raise SeedError(f"{where} must be a whole number, got {value!r:.60}")
+    if not minimum <= value <= INT_MAX:
+        raise SeedError(f"{where} is out of range ({value})")
+    return value
+
+
+def to_datetime(value, where: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise SeedError(f"{where} is not a date-time: {value!r:.60}")
+        value = parsed
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), dt_timezone.utc)
+    if not isinstance(value, datetime):
+        raise SeedError(f"{where} must be a date-time, got {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt_timezone.utc)
+    return value.astimezone(dt_timezone.utc)
+
+
+def convert_value(spec: Field, value, where: str, repairs: dict):
+    """One modelled value -> (column value, whether the column represents it)."""
+    if spec.kind in ("text", "url"):
+        if not isinstance(value, str):
+            raise SeedError(f"{where} must be text, got {type(value).__name__}")
+        if spec.kind == "url":
+            if len(value) > URL_MAX_LENGTH:
+                raise SeedError(f"{where} is longer than {URL_MAX_LENGTH:,} characters")
+            # Anything but an http(s) URL is kept for export but never stored as a link.
+            return (value, True) if is_http_url(value) else ("", False)
+        if "\x00" in value:
+            raise SeedError(f"{where} contains a NUL character")
+        if spec.repair:
+            fixed = repair_mojibake(value)
+            if fixed != value:
+                repairs[where] = value
+                value = fixed
+        if spec.max_length and len(value) > spec.max_length:
+            raise SeedError(f"{where} is longer than {spec.max_length} characters ({len(value)})")
+        return value, True
+    if spec.kind == "int":
+        return to_int(value, where), True
+    if spec.kind == "count":
+        return to_int(value, where, minimum=0), True
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise SeedError(f"{where} must be true or false, got {value!r:.60}")
+        return value, True
+    return to_datetime(value, where), True
+
+
+def convert_mapping(mapping: dict, specs, where: str, repairs: dict, special=frozenset()) -> tuple[dict, dict]:
+    """A YAML mapping -> (column values, extra). See the module docstring."""
+    values, extra = {}, {}
+    for spec in specs:
+        value = mapping.get(spec.key)
+        if value is None or value == "":
+            values[spec.attr] = EMPTY_DEFAULTS.get(spec.kind)
+            if spec.key in mapping:
+                extra[spec.key] = value
+            continue
+        values[spec.attr], represented = convert_value(spec, value, f"{where}{spec.key}", repairs)
+        if not represented:
+            extra[spec.key] = value
+    known = {spec.key for spec in specs} | special
+    for key, value in mapping.items():
+        if key not in known:
+            extra[key] = to_json(value)
+    return values, extra
+
+
+def expect_list(data: dict, key: str, where: str, limit: int, extra: dict) -> list:
+    value = data.get(key)
+    if value is None or value == []:
+        if key in data:
+            extra[key] = value
+        return []
+    if not isinstance(value, list):
+        raise SeedError(f"{where}{key} must be a list, got {type(value).__name__}")
+    if len(value) > limit:
+        raise SeedError(f"{where}{key} has {len(value)} entries; the limit is {limit}")
+    return value
+
+
+def convert_images(data: dict, where: str, limits: Limits, extra: dict, repairs: dict) -> list[ImageRecord]:
+    images = []
+    for index, item in enumerate(expect_list(data, "images", where, limits.max_images, extra)):
+        if not isinstance(item, dict):
+            raise SeedError(f"{where}images[{index}] must be a mapping with url, width and height")
+        values, image_extra = convert_mapping(item, IMAGE_FIELDS, f"{where}images[{index}].", repairs)
+        values["position"] = index
+        images.append(ImageRecord(values=values, extra=image_extra))
+    return images
+
+
+def convert_provider(data: dict, where: str, limits: Limits, extra: dict, repairs: dict):
+    value = data.get("provider")
+    if value is None:
+        if "provider" in data:
+            extra["provider"] = None
+        return None, None
+    if not isinstance(value, dict):
+        raise SeedError(f"{where}provider must be a mapping with name and domain")
+    name, domain = value.get("name"), value.get("domain")
+    for key, item in (("name", name), ("domain", domain)):
+        if item is not None and not isinstance(item, str):
+            raise SeedError(f"{where}provider.{key} must be text, got {type(item).__name__}")
+    domain = (domain or "").strip()
+    if len(domain) > 253 or any(char.isspace() for char in domain):
+        raise SeedError(f"{where}provider.domain is not a domain name: {domain!r:.60}")
+    logos = convert_images(value, f"{where}provider.", limits, {}, repairs)
+    if not domain:
+        return None, to_json(value)
+    name = repair_mojibake((name or "").strip()) or domain
+    if len(name) > 200:
+        raise SeedError(f"{where}provider.name is longer than 200 characters")
+    return ProviderRecord(name=name, domain=domain, logos=logos), to_json(value)
+
+
+def convert_topics(data: dict, limits: Limits, extra: dict) -> tuple[list | None, list[str]]:
+    names = expect_list(data, "topics", "", limits.max_topics, extra)
+    if "topics" not in data or data["topics"] is None:
+        return None, []
+    clean, seen = [], set()
+    for index, name in enumerate(names):
+        if not isinstance(name, str):
+            raise SeedError(f"topics[{index}] must be text, got {type(name).__name__}")
+        name = repair_mojibake(" ".join(name.split()))
+        if len(name) > 200:
+            raise SeedError(f"topics[{index}] is longer than 200 characters")
+        if name and topic_key(name) not in seen:
+            seen.add(topic_key(name))
+            clean.append(name)
+    return list(names), clean
+
+
+def convert_related(data: dict, limits: Limits, extra: dict, repairs: dict) -> list[RelatedRecord]:
+    related = []
+    for index, item in enumerate(expect_list(data, "related", "", limits.max_related, extra)):
+        where = f"related[{index}]."
+        if not isinstance(item, dict):
+            raise SeedError(f"related[{index}] must be a mapping")
+        values, item_extra = convert_mapping(item, RELATED_FIELDS, where, repairs, RELATED_SPECIAL_KEYS)
+        values["position"] = index
+        provider, provider_data = convert_provider(item, where, limits, item_extra, repairs)
+        images = convert_images(item, where, limits, item_extra, repairs)
+        related.append(RelatedRecord(values, item_extra, provider, provider_data, images))
+    return related
+
+
+def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedRecord:
+    limits = limits or Limits()
+    data = document.data
+    check_plain(data, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
+    if "\x00" in document.body:
+        raise SeedError("body contains a NUL character")
+    repairs: dict = {}
+    values, extra = convert_mapping(data, ARTICLE_FIELDS, "", repairs, ARTICLE_SPECIAL_KEYS)
+    if not values["title"] or not values["title"].strip():
+        raise SeedError("title is missing or empty")
+
+    notes: dict = {}
+    web_url = data.get("webUrl")
+    if is_http_url(web_url):
+        values["web_url"] = web_url
+    elif values["original_url"]:
+        values["web_url"] = values["original_url"]
+        notes["web_url_from"] = "originalUrl"
+        if "webUrl" in data:
+            extra["webUrl"] = to_json(web_url)
+    else:
+        shown = web_url if web_url is not None else data.get("originalUrl")
+        detail = f" (got {shown!r:.80})" if shown is not None else ""
+        raise SeedError(f"no usable http(s) URL in webUrl or originalUrl{detail}")
+
+    body = repair_mojibake(document.body)
+    if body != document.body:
+        repairs["body"] = document.body
+    values["body"] = body
+    values["slug"] = slugify(values["title"])[:80].strip("-") or "article"
+
+    provider, provider_data = convert_provider(data, "", limits, extra, repairs)
+    topic_names, topics = convert_topics(data, limits, extra)
+    images = convert_images(data, "", limits, extra, repairs)
+    related = convert_related(data, limits, extra, repairs)
+    if repairs:
+        notes["repaired"] = repairs
+    return SeedRecord(
+        path=document.path,
+        content_hash=document.content_hash,
+        values=values,
+        extra=extra,
+        notes=notes,
+        provider=provider,
+        provider_data=provider_data,
+        topic_names=topic_names,
+        topics=topics,
+        images=images,
+        related=related,
+        repairs=repairs,
+    )

@@ -1,0 +1,68 @@
+"""YAML values <-> JSON columns, without losing dates.
+
+Unknown front-matter keys are stored in JSON columns. JSON has no date type,
+so dates and date-times are tagged (``{"$datetime": "..."}``) on the way in
+and turned back into real values on export, where YAML writes them untagged.
+"""
+
+from datetime import date, datetime
+
+ALLOWED_TYPES = (str, bool, int, float, type(None), datetime, date, list, dict)
+
+
+def check_plain(value, *, max_depth: int, max_nodes: int, where: str = "front matter") -> None:
+    """Refuse values YAML can produce but a seed file may not hold.
+
+    Binary blobs, sets and other tagged types, mappings with non-string keys,
+    nesting deeper than ``max_depth`` and documents of more than ``max_nodes``
+    values (the alias "billion laughs" expands to that) are all refused, in
+    time proportional to ``max_nodes`` whatever the aliases.
+    """
+    from .parse import SeedError
+
+    budget = max_nodes
+    stack = [(value, 0, where)]
+    while stack:
+        item, depth, path = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise SeedError(f"front matter holds more than {max_nodes:,} values")
+        if depth > max_depth:
+            raise SeedError(f"{path}: nested deeper than {max_depth} levels")
+        if not isinstance(item, ALLOWED_TYPES):
+            raise SeedError(f"{path}: values of type {type(item).__name__} are not allowed")
+        if isinstance(item, float) and item != item:
+            raise SeedError(f"{path}: NaN is not allowed")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise SeedError(f"{path}: keys must be text, found {key!r}")
+                stack.append((child, depth + 1, key))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1, f"{path}[{index}]") for index, child in enumerate(item))
+
+
+def to_json(value):
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {key: to_json(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [to_json(child) for child in value]
+    return value
+
+
+def from_json(value):
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((tag, text),) = value.items()
+            if tag == "$datetime" and isinstance(text, str):
+                return datetime.fromisoformat(text)
+            if tag == "$date" and isinstance(text, str):
+                return date.fromisoformat(text)
+        return {key: from_json(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [from_json(child) for child in value]
+    return value

@@ -1,0 +1,353 @@
+"""The content model: providers, topics, articles, related coverage and images.
+
+Every value of an imported seed file is kept: the fields below hold what the
+site and the admin use, and each row's ``extra`` holds the rest of its YAML
+mapping (unknown keys, explicit nulls), so that export gives the file back.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+URL_MAX_LENGTH = 2000
+
+
+def topic_key(name: str) -> str:
+    """The identity of a topic name: case-insensitive, runs of spaces folded."""
+    return " ".join(name.split()).casefold()
+
+
+def short_slug(text: str, fallback: str, max_length: int = 80) -> str:
+    return (slugify(text, allow_unicode=False)[:max_length].strip("-")) or fallback
+
+
+class Provider(models.Model):
+    name = models.CharField("name", max_length=200, help_text="The source's name as first seen, e.g. “Reuters”.")
+    domain = models.CharField(
+        "domain",
+        max_length=253,
+        help_text="The source's web domain, e.g. reuters.com. Unique regardless of case.",
+    )
+    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The provider page's URL part.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("domain"), name="provider_domain_unique_ci")]
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})"
+
+    def get_absolute_url(self):
+        return reverse("articles:provider", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    name = models.CharField("name", max_length=200, help_text="The topic as first spelled, e.g. “Machine Learning”.")
+    key = models.CharField(
+        "matching key",
+        max_length=200,
+        unique=True,
+        editable=False,
+        help_text="The name folded to lower case with single spaces; two names with one key are one topic.",
+    )
+    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = topic_key(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, at=None):
+        """What readers may see: published, past its go-live time, not yet expired."""
+        now = at or timezone.now()
+        return self.filter(
+            Q(go_live_at__isnull=True) | Q(go_live_at__lte=now),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Article.Status.PUBLISHED,
+        )
+
+    def edited_since_import(self):
+        return self.filter(edited_at__isnull=False, imported_at__isnull=False, edited_at__gt=models.F("imported_at"))
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    # Content
+    title = models.CharField("title", max_length=500, help_text="The headline shown to readers.")
+    slug = models.SlugField("slug", max_length=100, help_text="Readable URL part, made from the title.")
+    excerpt = models.TextField("excerpt", blank=True, help_text="The summary shown in lists and feeds.")
+    body = models.TextField("body", blank=True, help_text="Optional full text, in Markdown.")
+    category = models.CharField("category", max_length=100, blank=True, help_text="Free text, e.g. “news”.")
+    item_type = models.CharField(
+        "type", max_length=50, blank=True, help_text="The kind of item, e.g. article, video, slideshow."
+    )
+    featured_content = models.TextField(
+        "featured content",
+        blank=True,
+        help_text="Embed HTML from the feed (e.g. a YouTube player); shown only for allow-listed hosts.",
+    )
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name="provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The source that published the item.",
+    )
+    topics = models.ManyToManyField(Topic, verbose_name="topics", blank=True, related_name="articles")
+
+    # Source and scores
+    web_url = models.URLField(
+        "web URL",
+        max_length=URL_MAX_LENGTH,
+        unique=True,
+        help_text="The article's address at its source; the identity used when seed files are imported.",
+    )
+    original_url = models.URLField(
+        "original URL", max_length=URL_MAX_LENGTH, blank=True, help_text="Where the item was first found."
+    )
+    amp_web_url = models.URLField("AMP URL", max_length=URL_MAX_LENGTH, blank=True, help_text="The AMP version.")
+    cdn_amp_web_url = models.URLField(
+        "CDN AMP URL", max_length=URL_MAX_LENGTH, blank=True, help_text="The AMP version on the AMP cache."
+    )
+    published_at = models.DateTimeField(
+        "publication date", null=True, blank=True, help_text="When the source published it (stored in UTC)."
+    )
+    quality = models.IntegerField("quality", null=True, blank=True, help_text="Editorial quality score, as given.")
+    heat = models.IntegerField(
+        "heat", null=True, blank=True, help_text="Trending score, as given; -1 means not measured."
+    )
+    published_flag = models.BooleanField(
+        "published in feed",
+        null=True,
+        blank=True,
+        help_text="The seed file's own “published” value, kept as given. What readers see follows the status.",
+    )
+
+    # Workflow
+    status = models.CharField(
+        "status",
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Where the article stands in the editorial workflow.",
+    )
+    go_live_at = models.DateTimeField(
+        "go live at", null=True, blank=True, help_text="A published article is hidden from readers until then."
+    )
+    expires_at = models.DateTimeField(
+        "expires at", null=True, blank=True, help_text="A published article is hidden from readers from then on."
+    )
+
+    # Raw import data: kept so that nothing in a seed file is lost
+    secured = models.TextField(
+        "secured blob", blank=True, help_text="Opaque encrypted data from the feed, kept byte for byte, never shown."
+    )
+    provider_data = models.JSONField(
+        "provider as given",
+        null=True,
+        blank=True,
+        help_text="The seed file's provider mapping as it was, so export gives it back exactly.",
+    )
+    topic_names = models.JSONField(
+        "topics as given",
+        null=True,
+        blank=True,
+        help_text="The seed file's topic names in their order and spelling.",
+    )
+    extra = models.JSONField(
+        "other seed data",
+        default=dict,
+        blank=True,
+        help_text="Front-matter keys Newsroom does not model (e.g. tags, locale), kept for export.",
+    )
+    import_notes = models.JSONField(
+        "import notes",
+        default=dict,
+        blank=True,
+        help_text="How the import read the file: original text of repaired fields, URL fallbacks.",
+    )
+    source_file = models.CharField(
+        "source file", max_length=1000, blank=True, help_text="The seed file last imported for this article."
+    )
+    source_hash = models.CharField(
+        "content hash", max_length=64, blank=True, help_text="SHA-256 of that seed file's bytes."
+    )
+    imported_at = models.DateTimeField("imported at", null=True, blank=True, editable=False)
+    conflict_file = models.CharField(
+        "newer seed file",
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="A newer seed file that was not applied because a person had edited the article.",
+    )
+    conflict_at = models.DateTimeField("conflict seen at", null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        "edited at", null=True, blank=True, editable=False, help_text="When a person last saved it in the admin."
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="edited by",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("created at", auto_now_add=True)
+    updated_at = models.DateTimeField("updated at", auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["-published_at", "-id"], name="article_published_at"),
+            models.Index(fields=["-heat"], name="article_heat"),
+            models.Index(fields=["-quality"], name="article_quality"),
+            models.Index(fields=["status", "go_live_at"], name="article_status_go_live"),
+            models.Index(fields=["category"], name="article_category"),
+            models.Index(fields=["item_type"], name="article_type"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = short_slug(self.title, "article")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    def is_live(self, at=None) -> bool:
+        now = at or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and (self.go_live_at is None or self.go_live_at <= now)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    is_live.boolean = True
+    is_live.short_description = "live"
+
+
+class Image(models.Model):
+    """An image as a feed describes it; an uploaded file is optional."""
+
+    url = models.URLField("URL", max_length=URL_MAX_LENGTH, blank=True, help_text="Where the image lives.")
+    width = models.PositiveIntegerField("width", null=True, blank=True, help_text="In pixels.")
+    height = models.PositiveIntegerField("height", null=True, blank=True, help_text="In pixels.")
+    is_cached = models.BooleanField("cached", null=True, blank=True, help_text="The feed's isCached flag.")
+    file = models.ImageField(
+        "uploaded file",
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        blank=True,
+        help_text="Optional local copy; its width and height are read from the file.",
+    )
+    position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
+    extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.url or (self.file.name if self.file else "image")
+
+    @property
+    def src(self) -> str:
+        return self.file.url if self.file else self.url
+
+
+class ArticleImage(Image):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+
+    class Meta(Image.Meta):
+        verbose_name = "article image"
+
+
+class ProviderLogo(Image):
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="logos")
+
+    class Meta(Image.Meta):
+        verbose_name = "provider logo"
+
+
+class RelatedLink(models.Model):
+    """Other coverage of the same story, in the order the feed gives it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
+    title = models.CharField("title", max_length=500, blank=True, help_text="The other item's headline.")
+    excerpt = models.TextField("excerpt", blank=True)
+    published_at = models.DateTimeField("publication date", null=True, blank=True)
+    web_url = models.URLField("web URL", max_length=URL_MAX_LENGTH, blank=True)
+    amp_web_url = models.URLField("AMP URL", max_length=URL_MAX_LENGTH, blank=True)
+    cdn_amp_web_url = models.URLField("CDN AMP URL", max_length=URL_MAX_LENGTH, blank=True)
+    item_type = models.CharField("type", max_length=50, blank=True)
+    provider = models.ForeignKey(
+        Provider, verbose_name="provider", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider_data = models.JSONField("provider as given", null=True, blank=True)
+    quality = models.IntegerField("quality", null=True, blank=True)
+    extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "related link"
+
+    def __str__(self):
+        return self.title or self.web_url
+
+
+class RelatedLinkImage(Image):
+    related_link = models.ForeignKey(RelatedLink, on_delete=models.CASCADE, related_name="images")
+
+    class Meta(Image.Meta):
+        verbose_name = "related link image"
+
+
+class SeedFile(models.Model):
+    """One accepted seed file, by content: importing the same bytes again is a no-op."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+
+    content_hash = models.CharField("content hash", max_length=64, unique=True, help_text="SHA-256 of the bytes.")
+    path = models.CharField("path", max_length=1000, help_text="Where the file was read from.")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="seed_files")
+    outcome = models.CharField("outcome", max_length=20, choices=Outcome.choices)
+    imported_at = models.DateTimeField("imported at", default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = "seed file"
+
+    def __str__(self):
+        return self.path

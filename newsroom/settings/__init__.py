@@ -1,0 +1,2 @@
+"""Settings package: ``base`` holds what every environment shares; ``local``,
+``production`` and ``test`` each start from it and change only what differs."""

@@ -1,0 +1,8 @@
+"""Local development: DEBUG on, a fixed development key, demo accounts allowed."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = SECRET_KEY or "django-insecure-local-development-key-not-for-production"  # noqa: F405
+NEWSROOM_DEMO_ACCOUNTS = True

@@ -1,0 +1,28 @@
+"""Shared fixtures: seed files on disk and an import helper."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+SAMPLE_SEED = FIXTURES_DIR / "000_2c91f7d39cae87f0.txt"
+
+
+@pytest.fixture
+def write_seed(tmp_path):
+    """Write a seed file from front-matter text (and an optional body); return its path."""
+    counter = iter(range(1_000_000))
+
+    def write(front_matter: str, body: str = "", name: str | None = None) -> Path:
+        path = tmp_path / (name or f"seed-{next(counter):04d}.md")
+        path.write_text(f"---\n{front_matter.strip()}\n---\n{body}", encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def imported_fixtures(db):
+    """Every seed file in fixtures/, imported."""
+    call_command("import_seeds", str(FIXTURES_DIR), verbosity=0)
