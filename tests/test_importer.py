@@ -406,3 +406,15 @@ def test_command_is_quiet_at_verbosity_zero(write_seed):
 
     assert code == 0
     assert out == ""
+
+
+def test_worker_processes_import_exactly_what_one_process_does(tmp_path):
+    report = import_seed_files(find_seed_files([FIXTURES_DIR]), workers=2, batch_size=16)
+    by_workers = sorted(Article.objects.values_list("web_url", "title", "quality", "heat"))
+    Article.objects.all().delete()
+    SeedFile.objects.all().delete()
+
+    import_seed_files(find_seed_files([FIXTURES_DIR]), workers=1)
+
+    assert report.failed == 0
+    assert sorted(Article.objects.values_list("web_url", "title", "quality", "heat")) == by_workers

@@ -8,12 +8,17 @@ retried one file at a time, so one bad file cannot take its neighbours down.
 """
 
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, transaction
+import django
+from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,7 +35,8 @@ from ..models import (
     topic_key,
 )
 from .parse import SeedError, content_hash, parse_seed, read_bytes
-from .validate import ARTICLE_FIELDS, Limits, ProviderRecord, SeedRecord, validate_seed
+from .rows import insert_rows
+from .validate import Limits, ProviderRecord, SeedRecord, validate_seed
 
 logger = logging.getLogger("newsroom.import")
 
@@ -169,44 +175,47 @@ def article_fields(record: SeedRecord, provider_id: int | None, now) -> dict:
     }
 
 
-# Every Article column an import writes; an update saves exactly these.
-IMPORTED_FIELDS = [spec.attr for spec in ARTICLE_FIELDS] + [
-    "web_url", "body", "slug", "provider", "provider_data", "topic_names", "extra", "import_notes",
-    "source_file", "source_hash", "imported_at", "conflict_file", "conflict_at",
-]  # fmt: skip
-
-
 def status_for(record: SeedRecord) -> str:
     return Article.Status.PUBLISHED if record.values.get("published_flag") else Article.Status.DRAFT
 
 
-def write_children(pairs: list[tuple[Article, SeedRecord]], caches: Caches) -> None:
+def write_children(pairs: list[tuple[int, SeedRecord]], caches: Caches, now) -> None:
     """Images, related links (with their images) and topics of freshly written articles."""
-    images, links, link_records, topic_rows = [], [], [], []
-    through = Article.topics.through
-    for article, record in pairs:
-        images += [ArticleImage(article_id=article.pk, extra=i.extra, **i.values) for i in record.images]
-        for related in record.related:
-            provider_id = caches.providers[related.provider.domain.lower()] if related.provider else None
-            links.append(
-                RelatedLink(
-                    article_id=article.pk,
-                    provider_id=provider_id,
-                    provider_data=related.provider_data,
-                    extra=related.extra,
-                    **related.values,
-                )
-            )
-            link_records.append(related)
-        topic_rows += [through(article_id=article.pk, topic_id=caches.topics[topic_key(n)]) for n in record.topics]
-    ArticleImage.objects.bulk_create(images)
-    RelatedLink.objects.bulk_create(links)
-    RelatedLinkImage.objects.bulk_create(
-        RelatedLinkImage(related_link_id=link.pk, extra=i.extra, **i.values)
-        for link, related in zip(links, link_records, strict=True)
-        for i in related.images
+    images, links, topic_rows = [], [], []
+    for article_id, record in pairs:
+        images += [{"article_id": article_id, "extra": i.extra, **i.values} for i in record.images]
+        links += [
+            {
+                "article_id": article_id,
+                "provider_id": caches.providers[related.provider.domain.lower()] if related.provider else None,
+                "provider_data": related.provider_data,
+                "extra": related.extra,
+                **related.values,
+            }
+            for related in record.related
+        ]
+        topic_rows += [{"article_id": article_id, "topic_id": caches.topics[topic_key(n)]} for n in record.topics]
+    insert_rows(ArticleImage, images, now)
+    insert_rows(Article.topics.through, topic_rows, now)
+    if not links:
+        return
+    insert_rows(RelatedLink, links, now)
+    link_ids = {
+        (article_id, position): pk
+        for article_id, position, pk in RelatedLink.objects.filter(
+            article_id__in=[article_id for article_id, _ in pairs]
+        ).values_list("article_id", "position", "id")
+    }
+    insert_rows(
+        RelatedLinkImage,
+        [
+            {"related_link_id": link_ids[article_id, related.values["position"]], "extra": i.extra, **i.values}
+            for article_id, record in pairs
+            for related in record.related
+            for i in related.images
+        ],
+        now,
     )
-    through.objects.bulk_create(topic_rows)
 
 
 def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, dry_run: bool) -> list[str]:
@@ -242,49 +251,151 @@ def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, d
     caches.topic_ids(name for record in records for name in record.topics)
     now = timezone.now()
 
-    def provider_id(record):
-        return caches.providers[record.provider.domain.lower()] if record.provider else None
+    def fields(record):
+        provider_id = caches.providers[record.provider.domain.lower()] if record.provider else None
+        return article_fields(record, provider_id, now)
 
-    new = [
-        Article(status=status_for(record), **article_fields(record, provider_id(record), now))
-        for record, outcome in zip(records, outcomes, strict=True)
-        if outcome == CREATED
-    ]
-    Article.objects.bulk_create(new)
-    written = list(zip(new, [r for r, o in zip(records, outcomes, strict=True) if o == CREATED], strict=True))
+    created = [record for record, outcome in zip(records, outcomes, strict=True) if outcome == CREATED]
+    insert_rows(Article, [{"status": status_for(record), **fields(record)} for record in created], now)
+    ids = dict(Article.objects.filter(web_url__in=[r.web_url for r in created]).values_list("web_url", "id"))
+    written = [(ids[record.web_url], record) for record in created]
 
     updated = []
     for record, outcome in zip(records, outcomes, strict=True):
         article = existing.get(record.web_url)
         if outcome == UPDATED:
-            for name, value in article_fields(record, provider_id(record), now).items():
-                setattr(article, name, value)
-            article.edited_at = None
-            updated.append((article, record))
+            Article.objects.filter(pk=article.pk).update(**fields(record), edited_at=None, updated_at=now)
+            updated.append((article.pk, record))
         elif outcome == CONFLICT:
             Article.objects.filter(pk=article.pk).update(conflict_file=record.path[-1000:], conflict_at=now)
     if updated:
-        ids = [article.pk for article, _ in updated]
+        ids = [article_id for article_id, _ in updated]
         ArticleImage.objects.filter(article_id__in=ids).delete()
         RelatedLink.objects.filter(article_id__in=ids).delete()
         Article.topics.through.objects.filter(article_id__in=ids).delete()
-        Article.objects.bulk_update([a for a, _ in updated], [*IMPORTED_FIELDS, "edited_at", "updated_at"])
-        written += updated
-    write_children(written, caches)
+    write_children(written + updated, caches, now)
     SeedFile.objects.bulk_create(
         [
-            SeedFile(content_hash=record.content_hash, path=record.path[-1000:], article_id=article.pk, outcome=outcome)
-            for (article, record), outcome in zip(written, [CREATED] * len(new) + [UPDATED] * len(updated), strict=True)
+            SeedFile(content_hash=record.content_hash, path=record.path[-1000:], article_id=article_id, outcome=outcome)
+            for (article_id, record), outcome in zip(
+                written + updated, [CREATED] * len(written) + [UPDATED] * len(updated), strict=True
+            )
         ],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # a concurrent import may have recorded the same bytes
     )
     return outcomes
 
 
-@dataclass
-class Pending:
-    records: list[SeedRecord] = field(default_factory=list)
-    urls: set = field(default_factory=set)
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    reason: str
+
+
+def parse_and_validate(item: tuple[str, bytes, str, Limits]) -> SeedRecord | Rejected:
+    """Bytes -> record, or the reason they cannot be one. Runs in worker processes."""
+    path, raw, digest, limits = item
+    try:
+        return validate_seed(parse_seed(raw, path, digest), limits)
+    except SeedError as error:
+        return Rejected(path, str(error))
+    except Exception as error:  # a bug must cost one file, not the run
+        logger.exception("unexpected error reading %s", path)
+        return Rejected(path, f"unexpected error ({type(error).__name__}: {error}); please report it")
+
+
+@contextmanager
+def parser_pool(workers: int):
+    """``map`` over worker processes (parsing YAML is CPU-bound), or in this process for one worker."""
+    if workers <= 1:
+        yield map
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=django.setup) as executor:
+        yield lambda function, items: executor.map(function, items, chunksize=32)
+
+
+def default_workers(file_count: int) -> int:
+    # Below a few hundred files, starting processes costs more than it saves.
+    return min(os.cpu_count() or 1, 4) if file_count >= 400 else 1
+
+
+class SeedImport:
+    """One run of the importer; see ``import_seed_files``."""
+
+    def __init__(self, *, overwrite, dry_run, max_bytes, limits, on_error, on_progress):
+        self.overwrite, self.dry_run, self.max_bytes = overwrite, dry_run, max_bytes
+        self.limits = limits or Limits()
+        self.on_error, self.on_progress = on_error, on_progress
+        self.report = ImportReport()
+        self.caches = Caches()
+
+    def fail(self, path: str, reason: str) -> None:
+        self.report.failed += 1
+        self.report.errors.append((path, reason))
+        if self.on_error:
+            self.on_error(path, reason)
+
+    def read(self, chunk: list[Path]) -> list[tuple[str, bytes, str, Limits]]:
+        """The files of ``chunk`` whose bytes were never imported before."""
+        loaded = []
+        for path in chunk:
+            try:
+                raw = read_bytes(path, self.max_bytes)
+            except SeedError as error:
+                self.fail(str(path), str(error))
+            except OSError as error:
+                self.fail(str(path), f"cannot read it: {error.strerror or error}")
+            else:
+                loaded.append((str(path), raw, content_hash(raw), self.limits))
+        hashes = [digest for _, _, digest, _ in loaded]
+        known = set(SeedFile.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True))
+        self.report.unchanged += len([h for h in hashes if h in known])
+        return [item for item in loaded if item[2] not in known]
+
+    def write(self, results: Iterable[SeedRecord | Rejected], chunk_size: int) -> None:
+        batch, urls = [], set()
+        for result in results:
+            if isinstance(result, Rejected):
+                self.fail(result.path, result.reason)
+                continue
+            if result.web_url in urls:  # a second version of one article: write the first one first
+                self.flush(batch)
+                batch, urls = [], set()
+            batch.append(result)
+            urls.add(result.web_url)
+        self.flush(batch)
+        if self.on_progress:
+            self.on_progress(chunk_size)
+
+    def flush(self, records: list[SeedRecord]) -> None:
+        if not records:
+            return
+        try:
+            with transaction.atomic():
+                outcomes = write_batch(records, self.caches, overwrite=self.overwrite, dry_run=self.dry_run)
+        except DatabaseError:
+            outcomes = [self.write_alone(record) for record in records]
+        for record, outcome in zip(records, outcomes, strict=True):
+            if outcome is None:
+                continue
+            self.report.count(outcome)
+            if outcome == CONFLICT:
+                self.report.conflict_paths.append(record.path)
+            if record.repairs and outcome in (CREATED, UPDATED):
+                self.report.repaired += 1
+
+    def write_alone(self, record: SeedRecord) -> str | None:
+        """After a batch failed in the database: this record in a transaction of its own."""
+        self.caches = Caches()  # ids cached during the rolled-back batch may not exist
+        try:
+            with transaction.atomic():
+                (outcome,) = write_batch([record], self.caches, overwrite=self.overwrite, dry_run=self.dry_run)
+                return outcome
+        except DatabaseError as error:
+            self.caches = Caches()
+            self.fail(record.path, f"the database refused it: {str(error).strip().splitlines()[0][:200]}")
+            return None
 
 
 def import_seed_files(
@@ -295,82 +406,34 @@ def import_seed_files(
     max_bytes: int = 1024 * 1024,
     limits: Limits | None = None,
     batch_size: int = 500,
+    workers: int | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import seed files; see the module docstring. Returns the run's report."""
-    limits = limits or Limits()
-    report = ImportReport()
+    """Import seed files and return the run's report; see the module docstring.
+
+    Files go in chunks of ``batch_size``: while one chunk is written to the
+    database, worker processes parse the next.
+    """
+    run = SeedImport(
+        overwrite=overwrite,
+        dry_run=dry_run,
+        max_bytes=max_bytes,
+        limits=limits,
+        on_error=on_error,
+        on_progress=on_progress,
+    )
     started = time.perf_counter()
-    caches = Caches()
-
-    def fail(path: str, reason: str) -> None:
-        report.failed += 1
-        report.errors.append((path, reason))
-        if on_error:
-            on_error(path, reason)
-
-    def flush(records: list[SeedRecord]) -> None:
-        if not records:
-            return
-        try:
-            with transaction.atomic():
-                outcomes = write_batch(records, caches, overwrite=overwrite, dry_run=dry_run)
-        except DatabaseError:
-            # One file broke the batch: write them one by one to find it.
-            caches.__init__()
-            outcomes = []
-            for record in records:
-                try:
-                    with transaction.atomic():
-                        outcomes += write_batch([record], caches, overwrite=overwrite, dry_run=dry_run)
-                except (DatabaseError, IntegrityError) as error:
-                    caches.__init__()
-                    outcomes.append(None)
-                    fail(record.path, f"the database refused it: {str(error).strip().splitlines()[0][:200]}")
-        for record, outcome in zip(records, outcomes, strict=True):
-            if outcome is None:
-                continue
-            report.count(outcome)
-            if outcome == CONFLICT:
-                report.conflict_paths.append(record.path)
-            if record.repairs and outcome in (CREATED, UPDATED):
-                report.repaired += 1
-
-    for start in range(0, len(paths), batch_size):
-        chunk = paths[start : start + batch_size]
-        loaded = []
-        for path in chunk:
-            try:
-                raw = read_bytes(path, max_bytes)
-            except SeedError as error:
-                fail(str(path), str(error))
-                continue
-            except OSError as error:
-                fail(str(path), f"cannot read it: {error.strerror or error}")
-                continue
-            loaded.append((str(path), raw, content_hash(raw)))
-        known = set(
-            SeedFile.objects.filter(content_hash__in=[h for _, _, h in loaded]).values_list("content_hash", flat=True)
-        )
-        pending = Pending()
-        for name, raw, digest in loaded:
-            if digest in known:
-                report.unchanged += 1
-                continue
-            try:
-                record = validate_seed(parse_seed(raw, name, digest), limits)
-            except SeedError as error:
-                fail(name, str(error))
-                continue
-            if record.web_url in pending.urls:  # a second version of one article: write the first one first
-                flush(pending.records)
-                pending = Pending()
-            pending.records.append(record)
-            pending.urls.add(record.web_url)
-        flush(pending.records)
-        if on_progress:
-            on_progress(len(chunk))
-    report.seconds = time.perf_counter() - started
-    logger.info("import finished: %s", report.summary(), extra={"report": report.__dict__})
-    return report
+    chunks = [paths[start : start + batch_size] for start in range(0, len(paths), batch_size)]
+    with parser_pool(workers if workers is not None else default_workers(len(paths))) as parse_all:
+        previous = None
+        for chunk in chunks:
+            results = parse_all(parse_and_validate, run.read(chunk))
+            if previous:
+                run.write(*previous)
+            previous = (results, len(chunk))
+        if previous:
+            run.write(*previous)
+    run.report.seconds = time.perf_counter() - started
+    logger.info("import finished: %s", run.report.summary())
+    return run.report

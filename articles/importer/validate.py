@@ -20,6 +20,7 @@ from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class SeedRecord:
 def is_http_url(value) -> bool:
     if not isinstance(value, str) or not value or value != value.strip() or len(value) > URL_MAX_LENGTH:
         return False
-    if any(ord(char) < 33 for char in value):
+    if CONTROL_OR_SPACE.search(value):
         return False
     try:
         parts = urlsplit(value)
