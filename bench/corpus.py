@@ -30,11 +30,34 @@ PROVIDERS = [
     ("AWS", "aws.amazon.com"),
     ("Microsoft", "microsoft.com"),
 ] + [(f"Local Gazette {n:03d}", f"gazette{n:03d}.example") for n in range(200)]
-TOPICS = (
-    "AI, Machine Learning, Computer Vision, Robotics, Privacy, Cybersecurity, Cloud Computing, Climate, "
-    "Energy, Space, Health, Policy, Regulation, Elections, Economy, Startups, Open Source, Data Science, "
-    "Semiconductors, Education, Transport, Housing, Media, Human Rights, Power Apps, Power Platform"
-).split(", ")
+TOPICS = [
+    "AI",
+    "Machine Learning",
+    "Computer Vision",
+    "Robotics",
+    "Privacy",
+    "Cybersecurity",
+    "Cloud Computing",
+    "Climate",
+    "Energy",
+    "Space",
+    "Health",
+    "Policy",
+    "Regulation",
+    "Elections",
+    "Economy",
+    "Startups",
+    "Open Source",
+    "Data Science",
+    "Semiconductors",
+    "Education",
+    "Transport",
+    "Housing",
+    "Media",
+    "Human Rights",
+    "Power Apps",
+    "Power Platform",
+]
 SUBJECTS = ["Regulators", "Researchers", "A startup", "The council", "Lawmakers", "Engineers", "Investors"]
 VERBS = ["approve", "question", "unveil", "delay", "investigate", "fund", "expand", "test"]
 OBJECTS = [

@@ -1,0 +1,166 @@
+"""Newsroom's benchmarks: every figure a ratio of two timings taken in the same run.
+
+    make bench                    # import benchmarks at 10,000 files, memory at 100,000
+    python bench/run.py --help    # sizes and sections
+
+Import: ``manage.py import_seeds`` into a fresh SQLite database (or the
+PostgreSQL of DATABASE_URL with --postgres), as a subprocess, against parsing
+the same files with ``yaml.CSafeLoader`` alone in this process. Peak memory
+is the import process's maximum resident set size (``wait4``'s ru_maxrss).
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import write_corpus  # noqa: E402
+
+PYTHON = sys.executable
+
+
+def parse_only_seconds(paths: list[Path]) -> float:
+    """Read each file and parse its front matter with the C loader: the floor an importer stands on."""
+    started = time.perf_counter()
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        yaml.load(text[4 : text.index("\n---", 3)], Loader=yaml.CSafeLoader)
+    return time.perf_counter() - started
+
+
+def manage(*args: str) -> list[str]:
+    return [PYTHON, "manage.py", *args]
+
+
+def fresh_database(workdir: Path, postgres: bool) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings.local"}
+    if postgres:
+        url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+        admin_url, name = url.rsplit("/", 1)[0] + "/postgres", "newsroom_bench"
+        subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True)
+        env["DATABASE_URL"] = f"{url.rsplit('/', 1)[0]}/{name}"
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+    subprocess.run(manage("migrate", "-v", "0"), cwd=ROOT, env=env, check=True)
+    return env
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0]) * 1024 if "VmRSS:" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def import_with_peak(env: dict, corpus: Path) -> tuple[float, int, str]:
+    """Run the import; return (seconds, peak RSS of it and its worker processes together, summary)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(manage("import_seeds", str(corpus)), cwd=ROOT, env=env, stdout=out, stderr=err)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if process.returncode not in (0, 1):
+            raise SystemExit(f"import failed:\n{err.read().decode()}")
+        return seconds, peak, out.read().decode().strip()
+
+
+def bench_import(count: int, postgres: bool, workdir: Path) -> dict:
+    corpus = workdir / f"corpus-{count}"
+    if not corpus.exists():
+        write_corpus(count, corpus)
+    paths = sorted(corpus.rglob("*.md"))
+    parse_seconds = parse_only_seconds(paths)
+    env = fresh_database(workdir, postgres)
+    first_seconds, peak, first_summary = import_with_peak(env, corpus)
+    again_seconds, _, again_summary = import_with_peak(env, corpus)
+    return {
+        "files": count,
+        "engine": "postgresql" if postgres else "sqlite",
+        "parse_only_files_per_s": count / parse_seconds,
+        "import_files_per_s": count / first_seconds,
+        "import_to_parse_ratio": (count / first_seconds) / (count / parse_seconds),
+        "reimport_speedup": first_seconds / again_seconds,
+        "peak_rss_mb": peak / 2**20,
+        "first_summary": first_summary,
+        "again_summary": again_summary,
+    }
+
+
+def bench_memory(count: int, workdir: Path) -> dict:
+    corpus = workdir / f"corpus-{count}"
+    if not corpus.exists():
+        write_corpus(count, corpus)
+    env = fresh_database(workdir, postgres=False)
+    seconds, peak, summary = import_with_peak(env, corpus)
+    return {"files": count, "seconds": seconds, "peak_rss_mb": peak / 2**20, "summary": summary}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Newsroom benchmarks (ratios measured in one run).")
+    parser.add_argument("--files", type=int, default=10_000, help="Files for the import benchmark (10,000).")
+    parser.add_argument("--memory-files", type=int, default=100_000, help="Files for peak memory (100,000; 0 skips).")
+    parser.add_argument("--postgres", action="store_true", help="Also import into PostgreSQL (DATABASE_URL).")
+    parser.add_argument("--workdir", type=Path, help="Keep corpora and databases here (default: a temp dir).")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "results.json", help="Results file.")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = {
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "import": [bench_import(args.files, postgres=False, workdir=workdir)],
+    }
+    if args.postgres:
+        results["import"].append(bench_import(args.files, postgres=True, workdir=workdir))
+    if args.memory_files:
+        results["memory"] = bench_memory(args.memory_files, workdir)
+
+    print(f"Machine: {results['machine']}")
+    for row in results["import"]:
+        print(
+            f"import {row['files']:,} files into {row['engine']}: {row['import_files_per_s']:,.0f} files/s, "
+            f"parse-only {row['parse_only_files_per_s']:,.0f} files/s -> ratio {row['import_to_parse_ratio']:.2f} "
+            f"(target >= 0.4); re-import {row['reimport_speedup']:.1f}x faster (target >= 3); "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB"
+        )
+    if "memory" in results:
+        memory = results["memory"]
+        print(
+            f"import {memory['files']:,} files: peak RSS {memory['peak_rss_mb']:.0f} MB (target < 250 MB), "
+            f"{memory['seconds']:.0f} s"
+        )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"Results written to {args.json}")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
