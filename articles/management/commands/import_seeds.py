@@ -36,16 +36,34 @@ class Command(BaseCommand):
             help="Refuse files larger than this many bytes (default: %(default)s).",
         )
         parser.add_argument("--batch-size", type=int, default=500, help="Files per transaction (default: 500).")
-        parser.add_argument("--max-depth", type=int, default=defaults.max_depth, help="Deepest nesting allowed.")
         parser.add_argument(
-            "--max-related", type=int, default=defaults.max_related, help="Most related links per file."
+            "--workers",
+            type=int,
+            help="Processes that parse files while the database is written "
+            "(default: one per CPU, up to 4, for runs of 400 files or more; 1 parses in this process).",
         )
-        parser.add_argument("--max-images", type=int, default=defaults.max_images, help="Most images per list.")
-        parser.add_argument("--max-topics", type=int, default=defaults.max_topics, help="Most topics per file.")
+        parser.add_argument(
+            "--max-depth",
+            type=int,
+            default=defaults.max_depth,
+            help="Deepest nesting allowed in the front matter (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--max-related",
+            type=int,
+            default=defaults.max_related,
+            help="Most related links per file (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--max-images", type=int, default=defaults.max_images, help="Most images per list (default: %(default)s)."
+        )
+        parser.add_argument(
+            "--max-topics", type=int, default=defaults.max_topics, help="Most topics per file (default: %(default)s)."
+        )
 
     def handle(self, *args, **options):
-        for name in ("max_bytes", "batch_size", "max_depth", "max_related", "max_images", "max_topics"):
-            if options[name] < 1:
+        for name in ("max_bytes", "batch_size", "workers", "max_depth", "max_related", "max_images", "max_topics"):
+            if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1", returncode=2)
         try:
             paths = find_seed_files(options["paths"])
@@ -59,6 +77,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             max_bytes=options["max_bytes"],
             batch_size=options["batch_size"],
+            workers=options["workers"],
             limits=Limits(
                 max_depth=options["max_depth"],
                 max_related=options["max_related"],
