@@ -7,6 +7,7 @@ which is what makes a re-import cheap. A batch that fails in the database is
 retried one file at a time, so one bad file cannot take its neighbours down.
 """
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -311,8 +312,14 @@ def parser_pool(workers: int):
         yield map
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=django.setup) as executor:
-        yield lambda function, items: executor.map(function, items, chunksize=32)
+    # Forked workers share the parent's memory copy-on-write until their garbage
+    # collector walks it (writing each object's header); frozen objects are skipped.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=django.setup) as executor:
+            yield lambda function, items: executor.map(function, items, chunksize=32)
+    finally:
+        gc.unfreeze()
 
 
 def default_workers(file_count: int) -> int:
@@ -424,7 +431,7 @@ def import_seed_files(
         on_progress=on_progress,
     )
     started = time.perf_counter()
-    chunks = [paths[start : start + batch_size] for start in range(0, len(paths), batch_size)]
+    chunks = (paths[start : start + batch_size] for start in range(0, len(paths), batch_size))
     with parser_pool(workers if workers is not None else default_workers(len(paths))) as parse_all:
         previous = None
         for chunk in chunks:
