@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install test lint format bench clean
+.PHONY: run setup install test lint format bench serve clean
 
 run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -39,6 +39,21 @@ format: install
 
 bench: install  ## Benchmarks; prints ratios measured in one run
 	$(PY) bench/run.py
+
+SECRET_FILE := var/secret_key
+
+$(SECRET_FILE):
+	@mkdir -p var
+	@umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Production settings behind a TLS-terminating proxy: no HTTPS redirect here.
+serve: export DJANGO_SETTINGS_MODULE = newsroom.settings.production
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
+serve: install $(SECRET_FILE)  ## Production mode: migrate, collectstatic, gunicorn on 127.0.0.1:8000
+	@mkdir -p var
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py migrate --noinput
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/gunicorn -c newsroom/gunicorn.conf.py newsroom.wsgi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

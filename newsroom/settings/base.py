@@ -40,13 +40,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "newsroom.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsroom.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -91,6 +94,23 @@ def database_from_environment() -> dict:
 
 
 DATABASES = {"default": database_from_environment()}
+
+
+def cache_from_environment(redis_url: str | None) -> dict:
+    """Redis when REDIS_URL is set (shared by every app server), else this process's memory."""
+    if redis_url:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "newsroom",
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
+
+
+REDIS_URL = os.environ.get("REDIS_URL")
+CACHES = {"default": cache_from_environment(REDIS_URL)}
+# Sessions live in the database, read through the cache: shared by every app server.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -119,7 +139,12 @@ NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "newsroom.logging.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request and one per import run, whatever the root level.
+        "newsroom.request": {"level": os.environ.get("NEWSROOM_REQUEST_LOG_LEVEL", "INFO")},
+        "newsroom.import": {"level": "INFO"},
+    },
 }

@@ -5,7 +5,10 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-secret-key"  # noqa: S105 - used by the test suite alone
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache follows REDIS_URL (CI runs the suite once with Redis); the test database is separate.
+CACHES = {"default": {**cache_from_environment(REDIS_URL), "KEY_PREFIX": "newsroom-test"}}  # noqa: F405
+# Request logs would only repeat what the test says.
+LOGGING["loggers"]["newsroom.request"]["level"] = "WARNING"  # noqa: F405
 NEWSROOM_DEMO_ACCOUNTS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
