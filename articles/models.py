@@ -6,6 +6,7 @@ mapping (unknown keys, explicit nulls), so that export gives the file back.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -83,6 +84,34 @@ class ArticleQuerySet(models.QuerySet):
     def edited_since_import(self):
         return self.filter(edited_at__isnull=False, imported_at__isnull=False, edited_at__gt=models.F("imported_at"))
 
+    def scheduled(self, at=None):
+        """Published, but waiting for its go-live time."""
+        return self.filter(status=Article.Status.PUBLISHED, go_live_at__gt=at or timezone.now())
+
+    def expired(self, at=None):
+        """Published, but past its expiry time."""
+        return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=at or timezone.now())
+
+    def review_queue(self):
+        """Articles waiting for an editor, the longest-waiting first."""
+        submitted_at = (
+            ArticleTransition.objects.filter(article=models.OuterRef("pk"), to_status=Article.Status.REVIEW)
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        return (
+            self.filter(status=Article.Status.REVIEW)
+            .annotate(submitted_at=models.Subquery(submitted_at))
+            .order_by(models.F("submitted_at").asc(nulls_first=True), "id")
+        )
+
+    def recently_imported(self):
+        return self.filter(imported_at__isnull=False).order_by("-imported_at", "-id")
+
+    def in_conflict(self):
+        """Articles a person edited, for which the import has seen a newer seed file."""
+        return self.exclude(conflict_file="").order_by("-conflict_at", "-id")
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -158,6 +187,12 @@ class Article(models.Model):
     expires_at = models.DateTimeField(
         "expires at", null=True, blank=True, help_text="A published article is hidden from readers from then on."
     )
+    version = models.PositiveIntegerField(
+        "version",
+        default=0,
+        editable=False,
+        help_text="Counts editorial saves and transitions, so that a stale admin form cannot overwrite newer work.",
+    )
 
     # Raw import data: kept so that nothing in a seed file is lost
     secured = models.TextField(
@@ -193,7 +228,9 @@ class Article(models.Model):
     source_hash = models.CharField(
         "content hash", max_length=64, blank=True, help_text="SHA-256 of that seed file's bytes."
     )
-    imported_at = models.DateTimeField("imported at", null=True, blank=True, editable=False)
+    imported_at = models.DateTimeField(
+        "imported at", null=True, blank=True, editable=False, help_text="When a seed file last wrote this article."
+    )
     conflict_file = models.CharField(
         "newer seed file",
         max_length=1000,
@@ -214,13 +251,18 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("created at", auto_now_add=True)
-    updated_at = models.DateTimeField("updated at", auto_now=True)
+    created_at = models.DateTimeField("created at", auto_now_add=True, help_text="When the row was created.")
+    updated_at = models.DateTimeField("updated at", auto_now=True, help_text="When the row was last written.")
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("review_article", "Can send articles in review back to the writer"),
+            ("archive_article", "Can archive and restore articles"),
+        ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_published"),
             models.Index(fields=["-published_at", "-id"], name="article_published_at"),
@@ -242,6 +284,12 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
 
+    def clean(self):
+        if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:
+            raise ValidationError(
+                {"expires_at": "The expiry time must be after the go-live time."}, code="expiry_before_go_live"
+            )
+
     def is_live(self, at=None) -> bool:
         now = at or timezone.now()
         return (
@@ -252,6 +300,63 @@ class Article(models.Model):
 
     is_live.boolean = True
     is_live.short_description = "live"
+
+    @property
+    def edit_token(self) -> str:
+        """Changes whenever a person or the import writes the article; a form carries the one it was opened with."""
+        return f"{self.version}.{self.imported_at.isoformat() if self.imported_at else '-'}"
+
+    def is_scheduled(self, at=None) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.go_live_at is not None
+            and self.go_live_at > (at or timezone.now())
+        )
+
+    def is_expired(self, at=None) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at <= (at or timezone.now())
+        )
+
+
+class ArticleTransition(models.Model):
+    """One move of an article through the workflow, as the history shows it."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name="article",
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        help_text="The article that moved.",
+    )
+    name = models.CharField("transition", max_length=30, help_text="Which transition, e.g. “publish”.")
+    from_status = models.CharField(
+        "from", max_length=20, choices=Article.Status.choices, help_text="The status before the transition."
+    )
+    to_status = models.CharField(
+        "to", max_length=20, choices=Article.Status.choices, help_text="The status after the transition."
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The person who made the transition.",
+    )
+    at = models.DateTimeField("at", default=timezone.now, help_text="When the transition happened.")
+    comment = models.TextField("comment", blank=True, help_text="Why, in the person's words; required to send back.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "transition"
+        indexes = [models.Index(fields=["article", "-at"], name="transition_article_at")]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Image(models.Model):

@@ -12,7 +12,9 @@ STRONG_KEY = "x7#Kq!2vR9zLw@4pT6mN8bJ$3cH5fG1dS0aY-uE_iO+rW=tZ^yX&"
 
 
 def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    # Only what a deployment would set: no test-run variables (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    dropped = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120

@@ -1,0 +1,175 @@
+"""Editorial writes: saving an edit and moving an article through the workflow.
+
+Each function is atomic, locks the article's row, checks the rules in
+``articles.workflow`` again (whoever called it), and records what it did: a
+transition in the article's history and in Django's admin log.
+"""
+
+from datetime import datetime
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from . import workflow
+from .models import Article, ArticleTransition
+
+
+class EditConflict(ValidationError):
+    """Someone saved the article after the form was opened; the message says who and when."""
+
+
+def person(user) -> str:
+    if user is None:
+        return "someone whose account has since been deleted"
+    return user.get_full_name() or user.get_username()
+
+
+def last_change(article: Article) -> tuple[str, datetime | None]:
+    """Who last wrote the article, and when: a person's edit, a transition or the seed import."""
+    candidates = []
+    if article.edited_at:
+        candidates.append((article.edited_at, f"{person(article.edited_by)} saved it"))
+    latest = article.transitions.select_related("by").first()
+    if latest:
+        candidates.append((latest.at, f"{person(latest.by)} {workflow.TRANSITIONS[latest.name].done} it"))
+    if article.imported_at:
+        candidates.append((article.imported_at, "the seed import updated it"))
+    if not candidates:
+        return "someone changed it", None
+    when, who = max(candidates, key=lambda candidate: candidate[0])
+    return who, when
+
+
+def edit_conflict(current: Article) -> EditConflict:
+    who, when = last_change(current)
+    at = f" at {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}" if when else ""
+    return EditConflict(
+        f"Not saved: {who}{at}, after you opened this page. Nothing was overwritten. "
+        "Reload the page to see the current version, then make your changes again.",
+        code="edit_conflict",
+    )
+
+
+def check_not_changed_since(*, article: Article, seen_token: str) -> Article:
+    """Lock the article's row and return it; raise EditConflict if it changed since ``seen_token`` was read."""
+    current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
+    if current.edit_token != seen_token:
+        raise edit_conflict(current)
+    return current
+
+
+@transaction.atomic
+def article_save(
+    *, article: Article, by, seen_token: str | None, content_changed: bool, at: datetime | None = None
+) -> Article:
+    """Save a person's edit of an article's fields (never its status: that moves by transitions only).
+
+    Content changes are stamped with edited_at/edited_by, which the importer
+    respects; a save that only reschedules is not a content change.
+    """
+    if article.pk is None:
+        current = Article(status=Article.Status.DRAFT)
+        article.version = 0
+    else:
+        current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
+        if seen_token is not None and current.edit_token != seen_token:
+            raise edit_conflict(current)
+        article.version = current.version + 1
+    reason = workflow.edit_refusal(by, current)
+    if reason:
+        raise ValidationError(reason, code="edit_refused")
+    rescheduled = (article.go_live_at, article.expires_at) != (current.go_live_at, current.expires_at)
+    if rescheduled and not workflow.may_schedule(by):
+        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
+    article.status = current.status
+    if content_changed:
+        article.edited_at = at or timezone.now()
+        article.edited_by = by
+    article.save()
+    return article
+
+
+@transaction.atomic
+def article_mark_edited(*, article: Article, by, at: datetime | None = None) -> Article:
+    """Stamp a content change made outside the article's own row (its links, images)."""
+    article.edited_at = at or timezone.now()
+    article.edited_by = by
+    Article.objects.filter(pk=article.pk).update(
+        edited_at=article.edited_at, edited_by=by, version=F("version") + 1, updated_at=article.edited_at
+    )
+    article.version = Article.objects.values_list("version", flat=True).get(pk=article.pk)
+    return article
+
+
+@transaction.atomic
+def article_transition(
+    *, article: Article, name: str, by, comment: str = "", at: datetime | None = None
+) -> ArticleTransition:
+    """Move the article along one transition, if the rules allow it; record it in history and the admin log."""
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
+    at = at or timezone.now()
+    record = ArticleTransition.objects.create(
+        article=locked,
+        name=transition.name,
+        from_status=locked.status,
+        to_status=transition.target,
+        by=by,
+        at=at,
+        comment=comment.strip(),
+    )
+    Article.objects.filter(pk=locked.pk).update(status=transition.target, version=F("version") + 1, updated_at=at)
+    article.status = transition.target
+    article.version = locked.version + 1
+    message = f"{transition.label}: {record}."
+    if record.comment:
+        message += f" Comment: {record.comment}"
+    LogEntry.objects.log_actions(
+        user_id=by.pk, queryset=[article], action_flag=CHANGE, change_message=message, single_object=True
+    )
+    return record
+
+
+def article_submit_for_review(*, article: Article, by, comment: str = "") -> ArticleTransition:
+    return article_transition(article=article, name=workflow.SUBMIT_FOR_REVIEW.name, by=by, comment=comment)
+
+
+@transaction.atomic
+def article_publish(
+    *,
+    article: Article,
+    by,
+    go_live_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    comment: str = "",
+) -> ArticleTransition:
+    """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time."""
+    if (go_live_at or expires_at) and not workflow.may_schedule(by):
+        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
+    if go_live_at and expires_at and expires_at <= go_live_at:
+        raise ValidationError("The expiry time must be after the go-live time.", code="expiry_before_go_live")
+    record = article_transition(article=article, name=workflow.PUBLISH.name, by=by, comment=comment)
+    if go_live_at or expires_at:
+        article.go_live_at, article.expires_at = go_live_at, expires_at
+        Article.objects.filter(pk=article.pk).update(go_live_at=go_live_at, expires_at=expires_at)
+    return record
+
+
+def article_send_back(*, article: Article, by, comment: str) -> ArticleTransition:
+    return article_transition(article=article, name=workflow.SEND_BACK.name, by=by, comment=comment)
+
+
+def article_unpublish(*, article: Article, by, comment: str = "") -> ArticleTransition:
+    return article_transition(article=article, name=workflow.UNPUBLISH.name, by=by, comment=comment)
+
+
+def article_archive(*, article: Article, by, comment: str = "") -> ArticleTransition:
+    return article_transition(article=article, name=workflow.ARCHIVE.name, by=by, comment=comment)
+
+
+def article_restore(*, article: Article, by, comment: str = "") -> ArticleTransition:
+    return article_transition(article=article, name=workflow.RESTORE.name, by=by, comment=comment)

@@ -1,0 +1,43 @@
+"""The editorial dashboard on the admin index: ``{% editorial_dashboard %}``."""
+
+from django import template
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+
+register = template.Library()
+
+DASHBOARD_ROWS = 8
+
+
+@register.inclusion_tag("admin/articles/dashboard.html", takes_context=True)
+def editorial_dashboard(context):
+    request = context["request"]
+    if not request.user.has_perm("articles.view_article"):
+        return {"show": False}
+    now = timezone.now()
+    published = Q(status=Article.Status.PUBLISHED)
+    counts = Article.objects.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Article.Status.values},
+        scheduled=Count("pk", filter=published & Q(go_live_at__gt=now)),
+        expired=Count("pk", filter=published & Q(expires_at__lte=now)),
+        conflicts=Count("pk", filter=~Q(conflict_file="")),
+    )
+    changelist = reverse("admin:articles_article_changelist")
+    return {
+        "show": True,
+        "now": now,
+        "changelist": changelist,
+        "status_counts": [
+            (label, counts[value], f"{changelist}?status__exact={value}") for value, label in Article.Status.choices
+        ],
+        "scheduled_count": counts["scheduled"],
+        "expired_count": counts["expired"],
+        "conflict_count": counts["conflicts"],
+        "review_queue": Article.objects.review_queue().select_related("provider")[:DASHBOARD_ROWS],
+        "scheduled": Article.objects.scheduled(now).order_by("go_live_at", "id")[:DASHBOARD_ROWS],
+        "recently_imported": Article.objects.recently_imported().select_related("provider")[:DASHBOARD_ROWS],
+        "conflicts": Article.objects.in_conflict()[:DASHBOARD_ROWS],
+    }

@@ -1,0 +1,143 @@
+"""The editorial workflow: the states an article moves through, the transitions
+between them, and who may make them and who may edit what.
+
+This module is the one place these rules live. The admin's change form, its
+bulk actions and the services in ``articles/services.py`` all ask it, so a
+crafted request meets the same rules as a button. It only decides; writes
+happen in ``articles.services``. docs/WORKFLOW.md has the permission matrix.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from .models import Article
+
+Status = Article.Status
+
+PUBLISH_PERMISSION = "articles.publish_article"
+REVIEW_PERMISSION = "articles.review_article"
+ARCHIVE_PERMISSION = "articles.archive_article"
+CHANGE_PERMISSION = "articles.change_article"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str  # what the button says
+    done: str  # what happened, for messages: "“Title” was {done}."
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    comment_required: bool = False
+
+    def __str__(self):
+        return self.label
+
+
+SUBMIT_FOR_REVIEW = Transition(
+    "submit_for_review", "Submit for review", "submitted for review", (Status.DRAFT,), Status.REVIEW, CHANGE_PERMISSION
+)
+PUBLISH = Transition(
+    "publish", "Publish", "published", (Status.DRAFT, Status.REVIEW), Status.PUBLISHED, PUBLISH_PERMISSION
+)
+SEND_BACK = Transition(
+    "send_back", "Send back", "sent back", (Status.REVIEW,), Status.DRAFT, REVIEW_PERMISSION, comment_required=True
+)
+UNPUBLISH = Transition("unpublish", "Unpublish", "unpublished", (Status.PUBLISHED,), Status.DRAFT, PUBLISH_PERMISSION)
+ARCHIVE = Transition(
+    "archive",
+    "Archive",
+    "archived",
+    (Status.DRAFT, Status.REVIEW, Status.PUBLISHED),
+    Status.ARCHIVED,
+    ARCHIVE_PERMISSION,
+)
+RESTORE = Transition("restore", "Restore", "restored", (Status.ARCHIVED,), Status.DRAFT, ARCHIVE_PERMISSION)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t for t in (SUBMIT_FOR_REVIEW, PUBLISH, SEND_BACK, UNPUBLISH, ARCHIVE, RESTORE)
+}
+
+# Who may do each transition, in words, for refusal messages.
+WHO_MAY = {
+    CHANGE_PERMISSION: "writers and editors",
+    PUBLISH_PERMISSION: "editors",
+    REVIEW_PERMISSION: "editors",
+    ARCHIVE_PERMISSION: "editors",
+}
+
+
+class TransitionRefused(ValidationError):
+    """A transition the rules do not allow; the message says why, for the person who tried."""
+
+
+def user_may(user, transition: Transition) -> bool:
+    """Whether the user holds the permission for a transition, whatever the article's state."""
+    return bool(user and user.is_active and user.has_perm(transition.permission))
+
+
+def may_schedule(user) -> bool:
+    """Go-live and expiry times decide what readers see, so they belong to those who may publish."""
+    return bool(user and user.is_active and user.has_perm(PUBLISH_PERMISSION))
+
+
+def edit_refusal(user, article: Article) -> str | None:
+    """Why the user may not change the article's content, or None if they may.
+
+    Writers change drafts only. A published article is refused rather than
+    edited in place: readers would otherwise see a change no editor approved.
+    """
+    if not (user and user.is_active and user.has_perm(CHANGE_PERMISSION)):
+        return "You may not change articles."
+    if article.pk is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION):
+        return None
+    reasons = {
+        Status.REVIEW: "it is in review. It can be changed again once an editor sends it back.",
+        Status.PUBLISHED: (
+            "it is published, and writers cannot change what readers see. "
+            "Ask an editor to make the change, or to unpublish it back to draft."
+        ),
+        Status.ARCHIVED: "it is archived. Ask an editor to restore it to draft.",
+    }
+    return f"You cannot change “{article}”: {reasons[article.status]}"
+
+
+def may_edit(user, article: Article) -> bool:
+    return edit_refusal(user, article) is None
+
+
+def refusal(user, article: Article, transition: Transition, comment: str = "") -> str | None:
+    """Why the user may not make this transition now, or None if they may."""
+    if not user_may(user, transition):
+        return f"You may not {transition.label.lower()} articles: only {WHO_MAY[transition.permission]} may."
+    if article.status not in transition.sources:
+        allowed = " or ".join(Status(s).label.lower() for s in transition.sources)
+        return (
+            f"“{article}” cannot be {transition.done}: it is {article.get_status_display().lower()}, "
+            f"and only {allowed} articles can be."
+        )
+    if transition.comment_required and not comment.strip():
+        return f"Say why: a comment is required when an article is {transition.done}."
+    return None
+
+
+def get_transition(name: str) -> Transition:
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise TransitionRefused(f"There is no transition called “{name}”.", code="unknown_transition") from None
+
+
+def check_transition(*, user, article: Article, name: str, comment: str = "") -> Transition:
+    """The transition, if the user may make it on this article now; else raise TransitionRefused."""
+    transition = get_transition(name)
+    reason = refusal(user, article, transition, comment)
+    if reason:
+        raise TransitionRefused(reason, code="transition_refused")
+    return transition
+
+
+def allowed_transitions(user, article: Article) -> list[Transition]:
+    """The transitions this user may make on this article now, comment permitting."""
+    return [t for t in TRANSITIONS.values() if user_may(user, t) and article.status in t.sources]
