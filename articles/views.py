@@ -1,27 +1,308 @@
-"""Public pages. Readers only ever see ``Article.objects.published()``."""
+"""Public pages. Readers only ever see ``Article.objects.published()``; staff also get a preview.
 
-from django.shortcuts import get_object_or_404, render
+Every list page runs the same fixed set of queries whatever the archive's
+size (tests/test_views.py counts them): the recent window and its topics
+and sources (three, see ``Facets``), the sidebar's newest stories, the ids
+of the hot or relevance window when that is the ordering, the page count
+(capped), the page itself and two prefetches (topics, images); plus one
+to find the topic, source or category of its page.
+"""
 
-from .models import Article, Provider, Topic
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.middleware.http import ConditionalGetMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_safe
+
+from .filters import ArticleFilter, Facets, live_providers, live_topics
+from .models import Article, RelatedLink
+from .rendering import clip, http_url, plain_text, render_body, video_embed
+
+SITE_NAME = "Newsroom"
+SITE_DESCRIPTION = (
+    "Newsroom: the day's technology and public-interest news from trusted sources, ranked by what matters now."
+)
+PAGE_SIZE = 20
+COUNT_CAP = 10_000  # beyond this a list says "10,000+" instead of counting the whole archive
+SIDEBAR_NEWEST = 6
+
+# An ETag from the rendered bytes, and 304 Not Modified when it matches:
+# correct whatever changed (an edit, a go-live time passing), and cheap.
+conditional_page = decorator_from_middleware(ConditionalGetMiddleware)
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows, so counting never scans the whole archive."""
+
+    @cached_property
+    def count(self) -> int:
+        # Only the ids: a count needs no ranking expression computed.
+        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def list_queryset(queryset):
+    return queryset.select_related("provider").prefetch_related("topics", "images")
+
+
+def detail_queryset(queryset):
+    return queryset.select_related("provider").prefetch_related(
+        "topics",
+        "images",
+        "provider__logos",
+        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider")),
+    )
+
+
+def feed_links(kind: str = "", slug: str = "") -> dict:
+    """The RSS and Atom feeds of a list page: the latest news, a topic's or a source's."""
+    if not kind:
+        return {"rss": reverse("articles:latest_rss"), "atom": reverse("articles:latest_atom")}
+    return {
+        "rss": reverse(f"articles:{kind}_rss", kwargs={"slug": slug}),
+        "atom": reverse(f"articles:{kind}_atom", kwargs={"slug": slug}),
+    }
+
+
+def absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def render_list(
+    request, queryset, *, heading, description, template="articles/list.html", fixed=(), searching=False, **extra
+):
+    """A paginated, filterable list of ``queryset`` (live articles), with the sidebar."""
+    facets = Facets()
+    fixed = fixed if searching else (*fixed, "q")
+    filterset = ArticleFilter(request.GET, queryset=queryset, facets=facets, fixed=fixed)
+    paginator = CappedPaginator(list_queryset(filterset.qs), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
+    context = {
+        "heading": heading,
+        "page_title": heading if page.number == 1 else f"{heading} (page {page.number})",
+        "meta_description": description,
+        "canonical_url": absolute(request, canonical),
+        "noindex": filterset.is_filtered or "ordering" in request.GET,
+        "filterset": filterset,
+        "facets": facets,
+        "page_obj": page,
+        "paginator": paginator,
+        "articles": page.object_list,
+        "newest": facets.newest(SIDEBAR_NEWEST),
+        "feeds": feed_links(),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@require_safe
+@conditional_page
 def front_page(request):
-    articles = Article.objects.published().select_related("provider")[:30]
-    return render(request, "articles/list.html", {"articles": articles, "heading": "Latest news"})
+    latest = request.GET.get("ordering") == "newest"
+    return render_list(
+        request,
+        Article.objects.published(),
+        heading="Latest news" if latest else "Top stories",
+        description=SITE_DESCRIPTION,
+        is_front=True,
+    )
 
 
-def article_detail(request, pk, slug):
-    article = get_object_or_404(Article.objects.published().select_related("provider"), pk=pk)
-    return render(request, "articles/detail.html", {"article": article})
-
-
+@require_safe
+@conditional_page
 def topic_page(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
-    articles = Article.objects.published().filter(topics=topic).select_related("provider")[:30]
-    return render(request, "articles/list.html", {"articles": articles, "heading": topic.name})
+    topic = get_object_or_404(live_topics(), slug=slug)
+    return render_list(
+        request,
+        Article.objects.published().filter(topics=topic),
+        heading=topic.name,
+        description=f"The latest news about {topic.name} on {SITE_NAME}.",
+        fixed=("topic",),
+        topic=topic,
+        kicker="Topic",
+        feeds=feed_links("topic", topic.slug),
+    )
 
 
+@require_safe
+@conditional_page
 def provider_page(request, slug):
-    provider = get_object_or_404(Provider, slug=slug)
-    articles = Article.objects.published().filter(provider=provider).select_related("provider")[:30]
-    return render(request, "articles/list.html", {"articles": articles, "heading": provider.name})
+    provider = get_object_or_404(live_providers().prefetch_related("logos"), slug=slug)
+    return render_list(
+        request,
+        Article.objects.published().filter(provider=provider),
+        heading=provider.name,
+        description=f"The latest stories from {provider.name} ({provider.domain}) on {SITE_NAME}.",
+        fixed=("provider",),
+        provider=provider,
+        provider_logo=next((logo for logo in provider.logos.all() if http_url(logo.src)), None),
+        kicker="Source",
+        feeds=feed_links("provider", provider.slug),
+    )
+
+
+@require_safe
+@conditional_page
+def category_page(request, name):
+    articles = Article.objects.published().filter(category=name)
+    # PostgreSQL refuses NUL in text, and no category is longer than its column.
+    if "\x00" in name or len(name) > Article._meta.get_field("category").max_length or not articles.exists():
+        raise Http404("No live articles in this category.")
+    return render_list(
+        request,
+        articles,
+        heading=name.capitalize(),
+        description=f"{name.capitalize()}: the latest stories on {SITE_NAME}.",
+        fixed=("category",),
+        kicker="Section",
+    )
+
+
+@require_safe
+@conditional_page
+def search_page(request):
+    query = " ".join(request.GET.get("q", "").split())
+    if not query and not set(request.GET) - {"q", "page", "ordering"}:
+        facets = Facets()
+        context = {
+            "page_title": "Search",
+            "meta_description": f"Search the news on {SITE_NAME}.",
+            "canonical_url": absolute(request, request.path),
+            "noindex": True,
+            "facets": facets,
+            "newest": facets.newest(SIDEBAR_NEWEST),
+            "query": "",
+        }
+        return render(request, "articles/search.html", context)
+    return render_list(
+        request,
+        Article.objects.published(),
+        heading=f"Results for “{query}”" if query else "Search results",
+        description=f"Search results on {SITE_NAME}.",
+        template="articles/search.html",
+        searching=True,
+        feeds=None,
+        query=query,
+    )
+
+
+def article_context(request, article: Article, *, preview: bool) -> dict:
+    images = [image for image in article.images.all() if http_url(image.src)]
+    lead_image = images[0] if images else None
+    logo = None
+    if article.provider:
+        logo = next((item for item in article.provider.logos.all() if http_url(item.src)), None)
+    canonical = absolute(request, article.get_absolute_url())
+    facets = Facets()
+    title, excerpt = plain_text(article.title), plain_text(article.excerpt)
+    embed = video_embed(article.featured_content)
+    return {
+        "article": article,
+        "preview": preview,
+        "title": title,
+        "excerpt": excerpt,
+        "body_html": render_body(article.body, title),
+        "embed": embed.as_html(title) if embed else None,
+        "lead_image": lead_image,
+        "gallery": images[1:] if article.item_type == "slideshow" else [],
+        "provider_logo": logo,
+        "topics": list(article.topics.all()),
+        "related": list(article.related_links.all()),
+        "source_url": http_url(article.web_url) or http_url(article.original_url),
+        "facets": facets,
+        "newest": [item for item in facets.newest(SIDEBAR_NEWEST + 1) if item.pk != article.pk][:SIDEBAR_NEWEST],
+        "page_title": title,
+        "meta_description": clip(excerpt, 300),
+        "canonical_url": canonical,
+        "og_type": "article",
+        "og_image": lead_image,
+        "noindex": preview,
+        "json_ld": None if preview else news_article_json_ld(article, canonical, title, excerpt, images),
+    }
+
+
+def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: str, images) -> dict:
+    """schema.org NewsArticle for search engines; the template writes it escaped for a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": title[:110],
+        "description": excerpt,
+        "url": canonical,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "dateModified": article.updated_at.isoformat() if article.updated_at else None,
+        "image": [image.src for image in images],
+        "keywords": [topic.name for topic in article.topics.all()],
+        "publisher": {"@type": "Organization", "name": SITE_NAME},
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat()
+    if article.provider:
+        data["author"] = {"@type": "Organization", "name": article.provider.name}
+    if http_url(article.web_url):
+        data["isBasedOn"] = article.web_url
+    return {key: value for key, value in data.items() if value not in (None, [], "")}
+
+
+@require_safe
+@conditional_page
+def article_detail(request, pk, slug):
+    article = get_object_or_404(detail_queryset(Article.objects.published()), pk=pk)
+    if slug != (article.slug or "article"):
+        return redirect(article, permanent=True)
+    return render(request, "articles/detail.html", article_context(request, article, preview=False))
+
+
+@require_safe
+def article_preview(request, pk):
+    """Any article, as readers would see it, for staff who may view articles; 404 for everyone else."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
+        raise Http404("No such page.")
+    article = get_object_or_404(detail_queryset(Article.objects.all()), pk=pk)
+    response = render(request, "articles/detail.html", article_context(request, article, preview=True))
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {absolute(request, reverse('sitemap-index'))}",
+        f"Sitemap: {absolute(request, reverse('sitemap-news'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception=None):
+    facets = Facets()
+    context = {
+        "page_title": "Page not found",
+        "meta_description": "This page does not exist.",
+        "noindex": True,
+        "facets": facets,
+        "newest": facets.newest(SIDEBAR_NEWEST),
+    }
+    return render(request, "404.html", context, status=404)
+
+
+def server_error(request):
+    """The 500 page renders without a database or a request context: either may be what failed."""
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

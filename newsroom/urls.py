@@ -1,7 +1,30 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from articles import views
+from articles.sitemaps import SITEMAPS, news_sitemap
+from newsroom.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        views.conditional_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path("sitemap-news.xml", news_sitemap, name="sitemap-news"),
+    path(
+        "sitemap-<section>.xml",
+        views.conditional_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("", include("articles.urls")),
 ]
+
+handler404 = "articles.views.page_not_found"
+handler500 = "articles.views.server_error"

@@ -1,0 +1,144 @@
+"""Read-only JSON API: ``/api/news/`` (paginated, filterable) and ``/api/news/<id>/``.
+
+Items have the source feed's shape (``webUrl``, ``publishedDateTime``,
+``provider: {name, domain}``, ...) so that a client of the feed can switch
+over; ``id`` and ``url`` (the article's page here) are added. Only live
+articles, only http(s) URLs, never ``secured`` or the unmodelled seed keys.
+"""
+
+import json
+from datetime import timezone as dt_timezone
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.views.decorators.http import require_safe
+
+from .filters import ArticleFilter
+from .models import Article, RelatedLink
+from .rendering import http_url
+from .views import CappedPaginator, conditional_page
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+# As django.utils.html.json_script does: the JSON stays valid, but no "<" or
+# "&" can ever be read as markup by something that sniffs the content.
+JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_response(data, status: int = 200) -> HttpResponse:
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_ESCAPES)
+    return HttpResponse(text, status=status, content_type="application/json")
+
+
+def feed_datetime(value):
+    """``2021-10-06T16:00:00Z``, as the source feed writes date-times."""
+    if value is None:
+        return None
+    return value.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+
+
+def image_data(image) -> dict:
+    return {"url": image.src, "width": image.width, "height": image.height, "isCached": image.is_cached}
+
+
+def images_data(images) -> list[dict]:
+    return [image_data(image) for image in images if http_url(image.src)]
+
+
+def provider_data(provider) -> dict | None:
+    return {"name": provider.name, "domain": provider.domain} if provider else None
+
+
+def related_data(link: RelatedLink) -> dict:
+    return {
+        "title": link.title,
+        "excerpt": link.excerpt,
+        "publishedDateTime": feed_datetime(link.published_at),
+        "webUrl": http_url(link.web_url) or None,
+        "ampWebUrl": http_url(link.amp_web_url) or None,
+        "cdnAmpWebUrl": http_url(link.cdn_amp_web_url) or None,
+        "type": link.item_type or None,
+        "provider": provider_data(link.provider),
+        "quality": link.quality,
+        "images": images_data(link.images.all()),
+    }
+
+
+def article_data(article: Article, request) -> dict:
+    return {
+        "id": article.pk,
+        "url": request.build_absolute_uri(article.get_absolute_url()),
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "category": article.category or None,
+        "type": article.item_type or None,
+        "webUrl": http_url(article.web_url) or None,
+        "originalUrl": http_url(article.original_url) or None,
+        "ampWebUrl": http_url(article.amp_web_url) or None,
+        "cdnAmpWebUrl": http_url(article.cdn_amp_web_url) or None,
+        "publishedDateTime": feed_datetime(article.published_at),
+        "provider": provider_data(article.provider),
+        "images": images_data(article.images.all()),
+        "topics": [topic.name for topic in article.topics.all()],
+        "heat": article.heat,
+        "quality": article.quality,
+        "related": [related_data(link) for link in article.related_links.all()],
+    }
+
+
+def api_queryset(queryset):
+    return queryset.select_related("provider").prefetch_related(
+        "topics",
+        "images",
+        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").prefetch_related("images")),
+    )
+
+
+def page_size(request) -> int:
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return min(max(size, 1), MAX_PAGE_SIZE)
+
+
+@require_safe
+@conditional_page
+def article_list(request):
+    """Live articles, newest first unless ``ordering`` says otherwise; the site's filters apply."""
+    filterset = ArticleFilter(request.GET, queryset=Article.objects.published(), default_ordering="newest")
+    if not filterset.is_valid():
+        return json_response({"errors": filterset.errors.get_json_data()}, status=400)
+    paginator = CappedPaginator(api_queryset(filterset.qs), page_size(request))
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return json_response({"errors": {"page": [{"message": "Enter a whole number.", "code": "invalid"}]}}, 400)
+    except EmptyPage:
+        return json_response({"detail": "No such page."}, status=404)
+
+    def page_url(number):
+        query = request.GET.copy()
+        query["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return json_response(
+        {
+            "count": paginator.count,
+            "next": page_url(page.next_page_number()) if page.has_next() else None,
+            "previous": page_url(page.previous_page_number()) if page.has_previous() else None,
+            "results": [article_data(article, request) for article in page.object_list],
+        }
+    )
+
+
+@require_safe
+@conditional_page
+def article_detail(request, pk):
+    article = api_queryset(Article.objects.published()).filter(pk=pk).first()
+    if article is None:
+        return json_response({"detail": "Not found."}, status=404)
+    return json_response(article_data(article, request))

@@ -1,0 +1,249 @@
+"""The one FilterSet behind every article list: pages, search, the JSON API.
+
+It only ever narrows the queryset it is given (the view passes live articles),
+and the choices it offers come from ``Facets``, so neither a choice nor a
+validation message can reveal a topic or a source that has no live article.
+A bad value leaves that filter out and puts a readable error on the form.
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from . import ranking
+from .models import Article, Provider, Topic
+
+ORDERING_CHOICES = [
+    ("hot", "Hot"),
+    ("newest", "Newest"),
+    ("quality", "Quality"),
+    ("heat", "Heat"),
+    ("relevance", "Relevance"),
+]
+INT_LIMIT = 2**31 - 1
+
+
+def live_topics(request=None):
+    return Topic.objects.filter(Exists(Article.objects.published().filter(topics=OuterRef("pk"))))
+
+
+def live_providers(request=None):
+    return Provider.objects.filter(Exists(Article.objects.published().filter(provider=OuterRef("pk"))))
+
+
+class ArticleFilterForm(forms.Form):
+    """The filter form; its one cross-field rule is the order of the two dates."""
+
+    def clean(self):
+        cleaned = super().clean()
+        dates = cleaned.get("date")
+        if dates and dates.start and dates.stop and dates.start > dates.stop:
+            self.add_error("date", ValidationError("The start date is after the end date.", code="date_order"))
+        return cleaned
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ArticleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": "Search news"}),
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        label="Topics",
+        queryset=live_topics,
+        to_field_name="slug",
+        method="filter_topics",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    provider = django_filters.ModelChoiceFilter(
+        label="Source", queryset=live_providers, to_field_name="slug", widget=forms.Select
+    )
+    # Free text, offered as a select of the categories and types of recent articles.
+    category = django_filters.CharFilter(label="Category", field_name="category", max_length=100, widget=forms.Select)
+    type = django_filters.CharFilter(label="Type", field_name="item_type", max_length=50, widget=forms.Select)
+    # date_after / date_before, whole days, as an index-friendly range on the publication time.
+    date = django_filters.DateFromToRangeFilter(label="Published", field_name="published_at")
+    min_quality = IntegerFilter(
+        label="Minimum quality",
+        field_name="quality",
+        lookup_expr="gte",
+        min_value=-INT_LIMIT,
+        max_value=INT_LIMIT,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1, "placeholder": "e.g. 50"}),
+    )
+    ordering = django_filters.ChoiceFilter(
+        label="Sort by", choices=ORDERING_CHOICES, method="filter_nothing", empty_label=None
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+        form = ArticleFilterForm
+
+    def __init__(self, data=None, queryset=None, *, facets=None, default_ordering="hot", fixed=(), **kwargs):
+        """``facets`` supplies the choices the form offers; ``fixed`` names the
+        filters the page applies itself (the topic page's topic), which the
+        form then leaves out."""
+        super().__init__(data, queryset, **kwargs)
+        self.facets = facets
+        self.default_ordering = default_ordering
+        self.now = timezone.now()
+        for name in fixed:
+            self.filters.pop(name, None)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if self.facets is not None:
+            self.offer_choices(self.facets)
+        return queryset
+
+    @property
+    def cleaned_data(self) -> dict:
+        return getattr(self.form, "cleaned_data", {})
+
+    def offer_choices(self, facets) -> None:
+        """Options from the facets, plus whatever valid value is chosen now."""
+        fields, cleaned = self.form.fields, self.cleaned_data
+        if "topic" in fields:
+            topics = list(facets.topics_by_name)
+            topics += [topic for topic in cleaned.get("topic") or [] if topic not in topics]
+            fields["topic"].widget.choices = [(topic.slug, topic.name) for topic in topics]
+        if "provider" in fields:
+            providers = list(facets.providers)
+            chosen = cleaned.get("provider")
+            if chosen and chosen not in providers:
+                providers.append(chosen)
+            fields["provider"].widget.choices = [("", "Any source")] + [(p.slug, p.name) for p in providers]
+        for name, values, empty in (
+            ("category", facets.categories, "Any category"),
+            ("type", facets.types, "Any type"),
+        ):
+            if name in fields:
+                values = list(values)
+                chosen = cleaned.get(name)
+                if chosen and chosen not in values:
+                    values.append(chosen)
+                fields[name].widget.choices = [("", empty)] + [(value, value.capitalize()) for value in values]
+        if "ordering" in fields:
+            # The first option is what an empty choice means: relevance for a search, else the default.
+            choices = [choice for choice in ORDERING_CHOICES if choice[0] != "relevance"]
+            if cleaned.get("q"):
+                choices.insert(0, ("relevance", "Relevance"))
+            fields["ordering"].choices = choices
+
+    @property
+    def current_ordering(self) -> str:
+        """The ordering in force: the valid choice, else relevance for a search, else the default."""
+        chosen = self.cleaned_data.get("ordering") or ""
+        searching = bool(self.cleaned_data.get("q"))
+        if chosen == "relevance" and not searching:
+            chosen = ""
+        return chosen or ("relevance" if searching else self.default_ordering)
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether a filter or a search narrows the list (an ordering alone does not)."""
+        return bool(self.cleaned_data.get("q")) or self.has_filters
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether one of the form's filters (not the search words, not the ordering) narrows the list."""
+        for name, value in self.cleaned_data.items():
+            if name in ("ordering", "q"):
+                continue
+            if isinstance(value, slice):  # the date range
+                value = value.start or value.stop
+            if isinstance(value, int) or value:  # a minimum quality of 0 filters too; no topics does not
+                return True
+        return False
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        ordering = self.current_ordering
+        if ordering == "relevance":
+            return ranking.order_by_relevance(queryset, self.cleaned_data["q"].strip())
+        return ranking.order_by_name(queryset, ordering, self.now)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return ranking.search(queryset, value) if value else queryset
+
+    def filter_topics(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Article.topics.through.objects.filter(topic__in=value)
+        return queryset.filter(pk__in=through.values("article_id"))
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+
+class Facets:
+    """What the recent window (the ``HOT_WINDOW`` newest live articles) holds.
+
+    The filter form offers these choices, the sidebar shows the newest
+    stories and the top topics, the section bar the categories. One query
+    reads the window's ids; each facet is then one query by primary key, run
+    when first used and kept for the request. Bounding them by the window
+    keeps every page's cost the same however large the archive grows.
+    """
+
+    TOPIC_CHOICES = 24
+
+    @cached_property
+    def _window(self) -> list[tuple[int, str, str, int | None]]:
+        """(id, category, type, provider id) of the window's articles, newest first."""
+        rows = (
+            Article.objects.published()
+            .order_by(*ranking.NEWEST)
+            .values_list("pk", "category", "item_type", "provider_id")
+        )
+        return list(rows[: ranking.HOT_WINDOW])
+
+    @property
+    def ids(self) -> list[int]:
+        return [row[0] for row in self._window]
+
+    def newest(self, limit: int) -> list[Article]:
+        ids = self.ids[:limit]
+        articles = Article.objects.filter(pk__in=ids).select_related("provider").in_bulk()
+        return [articles[pk] for pk in ids if pk in articles]
+
+    @cached_property
+    def topics(self) -> list[Topic]:
+        """Topics of the window, most covered first, each with ``story_count`` (live articles in the window)."""
+        return list(
+            Topic.objects.filter(articles__in=self.ids)
+            .annotate(story_count=Count("articles"))
+            .order_by("-story_count", "name")
+        )
+
+    @property
+    def top_topics(self) -> list[Topic]:
+        return self.topics[:10]
+
+    @property
+    def topics_by_name(self) -> list[Topic]:
+        return sorted(self.topics[: self.TOPIC_CHOICES], key=lambda topic: topic.name.casefold())
+
+    @cached_property
+    def providers(self) -> list[Provider]:
+        ids = {provider_id for *_, provider_id in self._window if provider_id}
+        return list(Provider.objects.filter(pk__in=ids).order_by("name"))
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({category for _, category, _, _ in self._window if category}, key=str.casefold)
+
+    @property
+    def types(self) -> list[str]:
+        return sorted({item_type for _, _, item_type, _ in self._window if item_type}, key=str.casefold)
