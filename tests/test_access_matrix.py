@@ -1,0 +1,338 @@
+"""Every public and every admin URL, tried as anonymous, writer, editor and superuser.
+
+The tables below are the rules: the status each role gets at each URL. A test
+per role requests every URL and fails listing every difference. A further test
+checks that the admin table names every URL the admin site has, so a newly
+registered model cannot slip in untested.
+
+Transitions (who may publish, by button, bulk action or crafted POST) are in
+tests/test_admin_permissions.py; this file is about reaching pages. The rules
+in prose are in docs/WORKFLOW.md ("Who may do what"): writers see every
+article, other writers' drafts included.
+"""
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import URLResolver, reverse
+
+from articles.models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
+from tests.admin_forms import make_user
+from tests.site_factories import make_article, make_provider, make_topic
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "writer", "editor", "superuser"]
+LOGIN = "login"  # a redirect to the admin login page
+HOME = "home"  # a redirect to the admin index (a signed-in user opening the login page)
+
+# Public site: (anonymous, writer, editor, superuser). Unpublished articles are
+# 404 on the public pages for everyone; staff see them through /preview/ only.
+PUBLIC = {
+    "front page": (200, 200, 200, 200),
+    "article, live": (200, 200, 200, 200),
+    "article, draft": (404, 404, 404, 404),
+    "article, wrong slug": (301, 301, 301, 301),
+    "topic": (200, 200, 200, 200),
+    "provider": (200, 200, 200, 200),
+    "category": (200, 200, 200, 200),
+    "search": (200, 200, 200, 200),
+    "search, with a query": (200, 200, 200, 200),
+    "feed, latest rss": (200, 200, 200, 200),
+    "feed, latest atom": (200, 200, 200, 200),
+    "feed, topic rss": (200, 200, 200, 200),
+    "feed, topic atom": (200, 200, 200, 200),
+    "feed, provider rss": (200, 200, 200, 200),
+    "feed, provider atom": (200, 200, 200, 200),
+    "sitemap index": (200, 200, 200, 200),
+    "sitemap, news": (200, 200, 200, 200),
+    "sitemap, pages": (200, 200, 200, 200),
+    "sitemap, articles": (200, 200, 200, 200),
+    "sitemap, topics": (200, 200, 200, 200),
+    "sitemap, providers": (200, 200, 200, 200),
+    "robots.txt": (200, 200, 200, 200),
+    "healthz": (200, 200, 200, 200),
+    "api list": (200, 200, 200, 200),
+    "api detail, live": (200, 200, 200, 200),
+    "api detail, draft": (404, 404, 404, 404),
+    "preview, live": (404, 200, 200, 200),
+    "preview, draft": (404, 200, 200, 200),
+}
+
+# Admin pages, by URL name: (anonymous, writer, editor, superuser). 403 is the
+# admin's "permission denied"; 404 on an app index means "no such page for you".
+# Writers: articles and their images and links; providers and topics read-only;
+# no seed files, no users or groups, no login records. Editors: all editorial
+# content; seed files read-only; no users or groups, no login records.
+ADMIN = {
+    "index": (LOGIN, 200, 200, 200),
+    "login": (200, HOME, HOME, HOME),
+    "password_change": (LOGIN, 200, 200, 200),
+    "password_change_done": (LOGIN, 200, 200, 200),
+    "jsi18n": (LOGIN, 200, 200, 200),
+    "autocomplete": (LOGIN, 200, 200, 200),
+    "view_on_site": (LOGIN, 302, 302, 302),
+    "app_list articles": (LOGIN, 200, 200, 200),
+    "app_list auth": (LOGIN, 404, 404, 200),
+    "app_list axes": (LOGIN, 404, 404, 200),
+    # Articles: a writer may not delete (docs/WORKFLOW.md).
+    "articles_article_changelist": (LOGIN, 200, 200, 200),
+    "articles_article_add": (LOGIN, 200, 200, 200),
+    "articles_article_change": (LOGIN, 200, 200, 200),
+    "articles_article_delete": (LOGIN, 403, 200, 200),
+    "articles_article_history": (LOGIN, 200, 200, 200),
+    "articles_articleimage_changelist": (LOGIN, 200, 200, 200),
+    "articles_articleimage_add": (LOGIN, 200, 200, 200),
+    "articles_articleimage_change": (LOGIN, 200, 200, 200),
+    "articles_articleimage_delete": (LOGIN, 200, 200, 200),
+    "articles_articleimage_history": (LOGIN, 200, 200, 200),
+    "articles_relatedlink_changelist": (LOGIN, 200, 200, 200),
+    "articles_relatedlink_add": (LOGIN, 200, 200, 200),
+    "articles_relatedlink_change": (LOGIN, 200, 200, 200),
+    "articles_relatedlink_delete": (LOGIN, 200, 200, 200),
+    "articles_relatedlink_history": (LOGIN, 200, 200, 200),
+    "articles_relatedlinkimage_changelist": (LOGIN, 200, 200, 200),
+    "articles_relatedlinkimage_add": (LOGIN, 200, 200, 200),
+    "articles_relatedlinkimage_change": (LOGIN, 200, 200, 200),
+    "articles_relatedlinkimage_delete": (LOGIN, 200, 200, 200),
+    "articles_relatedlinkimage_history": (LOGIN, 200, 200, 200),
+    # Providers and topics: read-only for writers (the change page shows, nothing saves).
+    "articles_provider_changelist": (LOGIN, 200, 200, 200),
+    "articles_provider_add": (LOGIN, 403, 200, 200),
+    "articles_provider_change": (LOGIN, 200, 200, 200),
+    "articles_provider_delete": (LOGIN, 403, 200, 200),
+    "articles_provider_history": (LOGIN, 200, 200, 200),
+    "articles_topic_changelist": (LOGIN, 200, 200, 200),
+    "articles_topic_add": (LOGIN, 403, 200, 200),
+    "articles_topic_change": (LOGIN, 200, 200, 200),
+    "articles_topic_delete": (LOGIN, 403, 200, 200),
+    "articles_topic_history": (LOGIN, 200, 200, 200),
+    # Seed files are written by the importer: editors may read them, writers not at all.
+    "articles_seedfile_changelist": (LOGIN, 403, 200, 200),
+    "articles_seedfile_add": (LOGIN, 403, 403, 200),
+    "articles_seedfile_change": (LOGIN, 403, 200, 200),
+    "articles_seedfile_delete": (LOGIN, 403, 403, 200),
+    "articles_seedfile_history": (LOGIN, 403, 200, 200),
+    # User and group management: superusers only.
+    "auth_user_changelist": (LOGIN, 403, 403, 200),
+    "auth_user_add": (LOGIN, 403, 403, 200),
+    "auth_user_change": (LOGIN, 403, 403, 200),
+    "auth_user_delete": (LOGIN, 403, 403, 200),
+    "auth_user_history": (LOGIN, 403, 403, 200),
+    "auth_user_password_change": (LOGIN, 403, 403, 200),
+    "auth_group_changelist": (LOGIN, 403, 403, 200),
+    "auth_group_add": (LOGIN, 403, 403, 200),
+    "auth_group_change": (LOGIN, 403, 403, 200),
+    "auth_group_delete": (LOGIN, 403, 403, 200),
+    "auth_group_history": (LOGIN, 403, 403, 200),
+    # Login records (django-axes): superusers may read and clear them, nobody adds or edits one.
+    "axes_accessattempt_changelist": (LOGIN, 403, 403, 200),
+    "axes_accessattempt_add": (LOGIN, 403, 403, 403),
+    "axes_accessattempt_change": (LOGIN, 403, 403, 200),
+    "axes_accessattempt_delete": (LOGIN, 403, 403, 200),
+    "axes_accessattempt_history": (LOGIN, 403, 403, 200),
+    "axes_accesslog_changelist": (LOGIN, 403, 403, 200),
+    "axes_accesslog_add": (LOGIN, 403, 403, 403),
+    "axes_accesslog_change": (LOGIN, 403, 403, 200),
+    "axes_accesslog_delete": (LOGIN, 403, 403, 200),
+    "axes_accesslog_history": (LOGIN, 403, 403, 200),
+    "axes_accessfailurelog_changelist": (LOGIN, 403, 403, 200),
+    "axes_accessfailurelog_add": (LOGIN, 403, 403, 403),
+    "axes_accessfailurelog_change": (LOGIN, 403, 403, 200),
+    "axes_accessfailurelog_delete": (LOGIN, 403, 403, 200),
+    "axes_accessfailurelog_history": (LOGIN, 403, 403, 200),
+    # Signing out is a POST; a GET is refused. Requested last: it ends the session.
+    "logout (GET)": (HOME, 405, 405, 405),
+    "logout": (HOME, 200, 200, 200),
+}
+
+
+def build_world() -> dict:
+    """One object of every kind the admin and the public site show."""
+    provider = make_provider("Matrix Source", "matrix.example")
+    topic = make_topic("Matrix topic")
+    live = make_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
+    draft = make_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
+    link = RelatedLink.objects.filter(article=live).first()
+    attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
+               "path_info": "/admin/login/"}  # fmt: skip
+    return {
+        "provider": provider,
+        "topic": topic,
+        "live": live,
+        "draft": draft,
+        "articles_article": draft,
+        "articles_articleimage": ArticleImage.objects.filter(article=live).first(),
+        "articles_relatedlink": link,
+        "articles_relatedlinkimage": RelatedLinkImage.objects.create(
+            related_link=link, url="https://img.example/x.jpg"
+        ),
+        "articles_provider": provider,
+        "articles_topic": topic,
+        "articles_seedfile": SeedFile.objects.create(
+            content_hash="0" * 64, path="fixtures/x.md", article=live, outcome=SeedFile.Outcome.CREATED
+        ),
+        "auth_user": make_user("writer"),
+        "auth_group": Group.objects.get(name="Writers"),
+        "axes_accessattempt": AccessAttempt.objects.create(
+            **attempt, get_data="", post_data="", failures_since_start=1
+        ),
+        "axes_accesslog": AccessLog.objects.create(**attempt),
+        "axes_accessfailurelog": AccessFailureLog.objects.create(**attempt),
+    }
+
+
+def public_requests(world) -> dict[str, str]:
+    live, draft, topic, provider = world["live"], world["draft"], world["topic"], world["provider"]
+    return {
+        "front page": reverse("articles:front"),
+        "article, live": live.get_absolute_url(),
+        "article, draft": reverse("articles:detail", args=[draft.pk, draft.slug or "article"]),
+        "article, wrong slug": reverse("articles:detail", args=[live.pk, "not-the-slug"]),
+        "topic": reverse("articles:topic", args=[topic.slug]),
+        "provider": reverse("articles:provider", args=[provider.slug]),
+        "category": reverse("articles:category", args=["news"]),
+        "search": reverse("articles:search"),
+        "search, with a query": reverse("articles:search") + "?q=matrix",
+        "feed, latest rss": reverse("articles:latest_rss"),
+        "feed, latest atom": reverse("articles:latest_atom"),
+        "feed, topic rss": reverse("articles:topic_rss", args=[topic.slug]),
+        "feed, topic atom": reverse("articles:topic_atom", args=[topic.slug]),
+        "feed, provider rss": reverse("articles:provider_rss", args=[provider.slug]),
+        "feed, provider atom": reverse("articles:provider_atom", args=[provider.slug]),
+        "sitemap index": reverse("sitemap-index"),
+        "sitemap, news": reverse("sitemap-news"),
+        **{f"sitemap, {section}": reverse("sitemap-section", args=[section]) for section in ["pages", "articles", "topics", "providers"]},
+        "robots.txt": reverse("robots"),
+        "healthz": reverse("healthz"),
+        "api list": reverse("articles:api_list"),
+        "api detail, live": reverse("articles:api_detail", args=[live.pk]),
+        "api detail, draft": reverse("articles:api_detail", args=[draft.pk]),
+        "preview, live": reverse("articles:preview", args=[live.pk]),
+        "preview, draft": reverse("articles:preview", args=[draft.pk]),
+    }  # fmt: skip
+
+
+def admin_requests(world) -> dict[str, tuple[str, str]]:
+    """URL name -> (method, URL)."""
+    live = world["live"]
+    requests = {
+        "index": reverse("admin:index"),
+        "login": reverse("admin:login"),
+        "password_change": reverse("admin:password_change"),
+        "password_change_done": reverse("admin:password_change_done"),
+        "jsi18n": reverse("admin:jsi18n"),
+        "autocomplete": reverse("admin:autocomplete")
+        + "?app_label=articles&model_name=article&field_name=provider&term=Matrix",
+        "view_on_site": reverse("admin:view_on_site", args=[_content_type_id(live), live.pk]),
+        "app_list articles": reverse("admin:app_list", args=["articles"]),
+        "app_list auth": reverse("admin:app_list", args=["auth"]),
+        "app_list axes": reverse("admin:app_list", args=["axes"]),
+        "auth_user_password_change": reverse("admin:auth_user_password_change", args=[world["auth_user"].pk]),
+    }
+    for model in admin.site._registry:
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}"
+        obj = world[prefix]
+        requests[f"{prefix}_changelist"] = reverse(f"admin:{prefix}_changelist")
+        requests[f"{prefix}_add"] = reverse(f"admin:{prefix}_add")
+        for action in ("change", "delete", "history"):
+            requests[f"{prefix}_{action}"] = reverse(f"admin:{prefix}_{action}", args=[obj.pk])
+    requests = {name: ("get", url) for name, url in requests.items()}
+    requests["logout (GET)"] = ("get", reverse("admin:logout"))
+    requests["logout"] = ("post", reverse("admin:logout"))
+    return requests
+
+
+def _content_type_id(obj) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+def outcome(response) -> int | str:
+    """The status, with the admin's two redirects of interest named."""
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return LOGIN
+        if location == reverse("admin:index"):
+            return HOME
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_public_url_answers_each_role_as_the_table_says(client, role):
+    world = build_world()
+    user = make_user(role)
+    if user is not None:
+        client.force_login(user)
+    column = ROLES.index(role)
+
+    urls = public_requests(world)
+    got = {name: client.get(url).status_code for name, url in urls.items()}
+    differences = {name: (PUBLIC[name][column], got[name]) for name in PUBLIC if got[name] != PUBLIC[name][column]}
+
+    assert set(urls) == set(PUBLIC)
+    assert differences == {}, "name: (expected, got)"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_admin_url_answers_each_role_as_the_table_says(client, role):
+    world = build_world()
+    user = make_user(role)
+    if user is not None:
+        client.force_login(user)
+    column = ROLES.index(role)
+
+    requests = admin_requests(world)
+    got = {}
+    for name in ADMIN:  # in table order, so that logout comes last
+        method, url = requests[name]
+        got[name] = outcome(getattr(client, method)(url))
+    differences = {name: (ADMIN[name][column], got[name]) for name in ADMIN if got[name] != ADMIN[name][column]}
+
+    assert differences == {}, "name: (expected, got)"
+
+
+def test_the_admin_table_names_every_url_of_the_admin_site():
+    def names(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from names(pattern.url_patterns)
+            elif pattern.name:
+                yield pattern.name
+
+    covered = {name.split(" ")[0] for name in ADMIN}
+
+    assert set(names(admin.site.get_urls())) - covered == set()
+
+
+def test_a_writer_gets_no_link_to_user_or_group_management(client):
+    client.force_login(make_user("writer"))
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert reverse("admin:auth_user_changelist") not in page
+    assert reverse("admin:auth_group_changelist") not in page
+    assert reverse("admin:articles_article_changelist") in page
+
+
+def test_a_writer_cannot_create_a_user_or_join_a_group_by_a_crafted_post(client):
+    writer = make_user("writer")
+    client.force_login(writer)
+
+    created = client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "intruder", "password1": "x-Long-pass-1", "password2": "x-Long-pass-1"},
+    )
+    promoted = client.post(
+        reverse("admin:auth_user_change", args=[writer.pk]),
+        {"username": writer.username, "is_superuser": "on", "is_staff": "on", "groups": [Group.objects.get(name="Editors").pk]},
+    )  # fmt: skip
+
+    assert (created.status_code, promoted.status_code) == (403, 403)
+    writer.refresh_from_db()
+    assert not writer.is_superuser
+    assert list(writer.groups.values_list("name", flat=True)) == ["Writers"]
+    assert not type(writer).objects.filter(username="intruder").exists()
