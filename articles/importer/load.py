@@ -5,12 +5,19 @@ write) and what ``manage.py import_seeds`` calls. A file whose bytes were
 imported before is recognised by its hash and skipped before it is parsed,
 which is what makes a re-import cheap. A batch that fails in the database is
 retried one file at a time, so one bad file cannot take its neighbours down.
+
+Because each batch is one transaction, an import killed at any point leaves
+whole articles only, and running it again finishes the job. Two imports of
+the same files may run at once: a batch that loses a race with the other
+(a unique key taken first, a deadlock) is written again, and bytes imported
+before are never applied again, so the later version of an article wins.
 """
 
 import gc
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,7 +43,7 @@ from ..models import (
     Topic,
     topic_key,
 )
-from .parse import SeedError, content_hash, parse_seed, read_bytes
+from .parse import SeedError, content_hash, one_line, parse_seed, read_bytes
 from .rows import insert_rows
 from .validate import Limits, ProviderRecord, SeedRecord, validate_seed
 
@@ -92,35 +100,40 @@ class Caches:
         if not wanted:
             return
         self._load_providers(wanted)
-        missing = [record for key, record in wanted.items() if key not in self.providers]
-        if missing:
-            taken = set(
-                Provider.objects.filter(slug__in=[provider_slug(r.domain) for r in missing]).values_list(
-                    "slug", flat=True
-                )
-            )
-            Provider.objects.bulk_create(
-                [
-                    Provider(name=r.name, domain=r.domain, slug=unique_slug(provider_slug(r.domain), taken))
-                    for r in missing
-                ],
-                ignore_conflicts=True,  # another import may have created it meanwhile
-            )
-            self._load_providers(wanted)
-            created_ids = [self.providers[r.domain.lower()] for r in missing if r.logos]
-            with_logos = set(
-                ProviderLogo.objects.filter(provider_id__in=created_ids).values_list("provider_id", flat=True)
-            )
-            ProviderLogo.objects.bulk_create(
-                ProviderLogo(provider_id=self.providers[r.domain.lower()], extra=logo.extra, **logo.values)
-                for r in missing
-                if r.logos and self.providers[r.domain.lower()] not in with_logos
-                for logo in r.logos
-            )
+        missing = {key: record for key, record in sorted(wanted.items()) if key not in self.providers}
+        if not missing:
+            return
+        insert_with_free_slugs(
+            Provider,
+            {key: Provider(name=r.name, domain=r.domain, slug=provider_slug(r.domain)) for key, r in missing.items()},
+            present=lambda: self._load_providers(missing),
+        )
+        created_ids = [self.providers[key] for key, r in missing.items() if r.logos]
+        with_logos = set(ProviderLogo.objects.filter(provider_id__in=created_ids).values_list("provider_id", flat=True))
+        ProviderLogo.objects.bulk_create(
+            ProviderLogo(provider_id=self.providers[key], extra=logo.extra, **logo.values)
+            for key, r in missing.items()
+            if r.logos and self.providers[key] not in with_logos
+            for logo in r.logos
+        )
 
-    def _load_providers(self, wanted: dict) -> None:
-        rows = Provider.objects.annotate(key=Lower("domain")).filter(key__in=list(wanted)).values_list("key", "id")
-        self.providers.update(rows)
+    def _load_providers(self, wanted: dict[str, ProviderRecord]) -> set[str]:
+        """Ids of the providers of ``wanted`` (lower-cased domain -> record) that exist, by the same key.
+
+        The key is lower-cased here, in Python, but the unique constraint
+        lower-cases in the database, and SQLite's LOWER() leaves non-ASCII
+        letters alone: "À.example" would never match its own key "à.example".
+        So providers are also found by their domain exactly as given.
+        """
+        domains = [record.domain for record in wanted.values()]
+        rows = (
+            Provider.objects.annotate(key=Lower("domain"))
+            .filter(Q(key__in=list(wanted)) | Q(domain__in=domains))
+            .values_list("domain", "id")
+        )
+        found = {domain.lower(): pk for domain, pk in rows}
+        self.providers.update(found)
+        return set(found)
 
     def topic_ids(self, names: Iterable[str]) -> None:
         wanted = {}
@@ -130,17 +143,44 @@ class Caches:
                 wanted.setdefault(key, name)
         if not wanted:
             return
-        self.topics.update(Topic.objects.filter(key__in=list(wanted)).values_list("key", "id"))
-        missing = {key: name for key, name in wanted.items() if key not in self.topics}
+        self._load_topics(wanted)
+        missing = {key: name for key, name in sorted(wanted.items()) if key not in self.topics}
         if missing:
-            taken = set(
-                Topic.objects.filter(slug__in=[topic_slug(n) for n in missing.values()]).values_list("slug", flat=True)
+            insert_with_free_slugs(
+                Topic,
+                {key: Topic(name=name, key=key, slug=topic_slug(name)) for key, name in missing.items()},
+                present=lambda: self._load_topics(missing),
             )
-            Topic.objects.bulk_create(
-                [Topic(name=name, key=key, slug=unique_slug(topic_slug(name), taken)) for key, name in missing.items()],
-                ignore_conflicts=True,
-            )
-            self.topics.update(Topic.objects.filter(key__in=list(missing)).values_list("key", "id"))
+
+    def _load_topics(self, wanted: dict) -> set[str]:
+        rows = dict(Topic.objects.filter(key__in=list(wanted)).values_list("key", "id"))
+        self.topics.update(rows)
+        return set(rows)
+
+
+def insert_with_free_slugs(model, rows: dict, present: Callable[[], Iterable[str]], attempts: int = 5) -> None:
+    """INSERT new ``rows`` (key -> unsaved instance with the slug it wants), each with a slug no row has.
+
+    Conflicts are ignored: another import may insert the same row meanwhile. A row
+    can also be left out because the slug it was given was taken after all, by a
+    row this transaction could not see or by a numbered variant ("a-b-2" for
+    "a.b" when "a-b" and "a--b" came first); it is tried again with the taken
+    slugs read afresh. ``present()`` reloads the keys now in the table. Rows
+    come sorted by key, so that two imports take their locks in one order.
+    """
+    wanted = {key: row.slug for key, row in rows.items()}
+    taken = set(model.objects.filter(slug__in=set(wanted.values())).values_list("slug", flat=True))
+    for _ in range(attempts):
+        for key, row in rows.items():
+            row.slug = unique_slug(wanted[key], taken)
+        model.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+        found = set(present())
+        rows = {key: row for key, row in rows.items() if key not in found}
+        if not rows:
+            return
+        for slug in {wanted[key] for key in rows}:
+            taken.update(model.objects.filter(slug__startswith=slug).values_list("slug", flat=True))
+    raise IntegrityError(f"cannot add {model._meta.verbose_name} {next(iter(rows))!r:.60}: it conflicts with another")
 
 
 def provider_slug(domain: str) -> str:
@@ -219,27 +259,41 @@ def write_children(pairs: list[tuple[int, SeedRecord]], caches: Caches, now) -> 
     )
 
 
+def outcome_for(record: SeedRecord, article: Article | None, recorded: set[str], overwrite: bool) -> str:
+    if record.content_hash in recorded:
+        # These bytes were imported before, perhaps by another import at this moment, and
+        # the article may have a later version since: applying them again would undo it.
+        return UNCHANGED
+    if article is None:
+        return CREATED
+    if article.source_hash == record.content_hash:
+        return UNCHANGED
+    if not overwrite and article.edited_at and (not article.imported_at or article.edited_at > article.imported_at):
+        return CONFLICT
+    return UPDATED
+
+
 def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, dry_run: bool) -> list[str]:
-    """Write one batch (distinct web URLs) and return each record's outcome, in order."""
+    """Write one batch (distinct web URLs) and return each record's outcome, in order.
+
+    Runs in a transaction. The batch's existing articles are locked first
+    (PostgreSQL; SQLite's write transactions lock the whole database), and only
+    then is it read which files were imported before, so that a second import
+    running at the same time cannot write an older version over a newer one.
+    """
     existing = {
         row.web_url: row
-        for row in Article.objects.filter(web_url__in=[r.web_url for r in records]).only(
-            "id", "web_url", "edited_at", "imported_at", "source_hash"
-        )
+        for row in Article.objects.select_for_update()
+        .filter(web_url__in=[r.web_url for r in records])
+        .order_by("web_url")  # two imports lock the same rows in the same order
+        .only("id", "web_url", "edited_at", "imported_at", "source_hash")
     }
-    outcomes = []
-    for record in records:
-        article = existing.get(record.web_url)
-        if article is None:
-            outcomes.append(CREATED)
-        elif article.source_hash == record.content_hash:
-            outcomes.append(UNCHANGED)
-        elif (
-            not overwrite and article.edited_at and (not article.imported_at or article.edited_at > article.imported_at)
-        ):
-            outcomes.append(CONFLICT)
-        else:
-            outcomes.append(UPDATED)
+    recorded = set(
+        SeedFile.objects.filter(content_hash__in=[r.content_hash for r in records]).values_list(
+            "content_hash", flat=True
+        )
+    )
+    outcomes = [outcome_for(record, existing.get(record.web_url), recorded, overwrite) for record in records]
     if dry_run:
         return outcomes
 
@@ -287,6 +341,14 @@ def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, d
     return outcomes
 
 
+def lost_a_race(error: DatabaseError) -> bool:
+    """Whether ``error`` says another transaction got there first, rather than that the data is wrong."""
+    if isinstance(error, IntegrityError):
+        return True
+    # PostgreSQL: serialization failure, deadlock. SQLite: still locked after its busy timeout.
+    return getattr(error.__cause__, "sqlstate", None) in ("40001", "40P01") or "database is locked" in str(error)
+
+
 @dataclass(frozen=True)
 class Rejected:
     path: str
@@ -297,12 +359,29 @@ def parse_and_validate(item: tuple[str, bytes, str, Limits]) -> SeedRecord | Rej
     """Bytes -> record, or the reason they cannot be one. Runs in worker processes."""
     path, raw, digest, limits = item
     try:
-        return validate_seed(parse_seed(raw, path, digest), limits)
+        return validate_seed(parse_seed(raw, path, digest, limits.max_nodes), limits)
     except SeedError as error:
         return Rejected(path, str(error))
     except Exception as error:  # a bug must cost one file, not the run
         logger.exception("unexpected error reading %s", path)
         return Rejected(path, f"unexpected error ({type(error).__name__}: {error}); please report it")
+
+
+def start_parser(import_pid: int) -> None:
+    """Set up a parser process, and have it exit when the import process is gone.
+
+    An import killed outright (SIGKILL, the OOM killer) cannot stop its parser
+    processes, and they would wait for work forever: each holds a copy of the
+    pipe it reads from, so it never sees the pipe close.
+    """
+    django.setup()
+    threading.Thread(target=exit_with, args=(import_pid,), daemon=True).start()
+
+
+def exit_with(import_pid: int) -> None:
+    while os.getppid() == import_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 @contextmanager
@@ -316,7 +395,9 @@ def parser_pool(workers: int):
     # collector walks it (writing each object's header); frozen objects are skipped.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=django.setup) as executor:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=start_parser, initargs=(os.getpid(),)
+        ) as executor:
             yield lambda function, items: executor.map(function, items, chunksize=32)
     finally:
         gc.unfreeze()
@@ -338,6 +419,8 @@ class SeedImport:
         self.caches = Caches()
 
     def fail(self, path: str, reason: str) -> None:
+        # One line whatever the file holds: reasons quote keys and values from it.
+        reason = one_line(reason)
         self.report.failed += 1
         self.report.errors.append((path, reason))
         if self.on_error:
@@ -379,8 +462,7 @@ class SeedImport:
         if not records:
             return
         try:
-            with transaction.atomic():
-                outcomes = write_batch(records, self.caches, overwrite=self.overwrite, dry_run=self.dry_run)
+            outcomes = self.write_in_transaction(records)
         except DatabaseError:
             outcomes = [self.write_alone(record) for record in records]
         for record, outcome in zip(records, outcomes, strict=True):
@@ -392,17 +474,31 @@ class SeedImport:
             if record.repairs and outcome in (CREATED, UPDATED):
                 self.report.repaired += 1
 
+    def write_in_transaction(self, records: list[SeedRecord], attempts: int = 3) -> list[str]:
+        """``write_batch`` in a transaction, written again if it lost a race with another import.
+
+        Another import writing the same files at the same time can take a unique
+        key first (the same article, provider or topic) or deadlock with this
+        one. The transaction is rolled back, so the batch is simply written
+        again, reading what exists now. Other errors are the data's: no retry.
+        """
+        for attempt in range(attempts):
+            try:
+                with transaction.atomic():
+                    return write_batch(records, self.caches, overwrite=self.overwrite, dry_run=self.dry_run)
+            except DatabaseError as error:
+                self.caches = Caches()  # ids cached during the rolled-back batch may not exist
+                if attempt == attempts - 1 or not lost_a_race(error):
+                    raise
+
     def write_alone(self, record: SeedRecord) -> str | None:
         """After a batch failed in the database: this record in a transaction of its own."""
-        self.caches = Caches()  # ids cached during the rolled-back batch may not exist
         try:
-            with transaction.atomic():
-                (outcome,) = write_batch([record], self.caches, overwrite=self.overwrite, dry_run=self.dry_run)
-                return outcome
+            (outcome,) = self.write_in_transaction([record])
         except DatabaseError as error:
-            self.caches = Caches()
             self.fail(record.path, f"the database refused it: {str(error).strip().splitlines()[0][:200]}")
             return None
+        return outcome
 
 
 def import_seed_files(

@@ -20,12 +20,15 @@ from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# PostgreSQL's unique index on Article.web_url takes entries of at most 2,704 bytes:
+# 2,000 characters of non-ASCII text can be three times that.
+WEB_URL_MAX_BYTES = 2000
 CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one file's content; each has a command-line flag."""
+    """Bounds on one file's content; each but ``max_nodes`` has a command-line flag."""
 
     max_depth: int = 20
     max_nodes: int = 20_000
@@ -180,7 +183,10 @@ def to_datetime(value, where: str) -> datetime:
         raise SeedError(f"{where} must be a date-time, got {type(value).__name__}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt_timezone.utc)
-    return value.astimezone(dt_timezone.utc)
+    try:
+        return value.astimezone(dt_timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is in the year 0 in UTC
+        raise SeedError(f"{where} is out of range in UTC: {value.isoformat()}") from None
 
 
 def convert_value(spec: Field, value, where: str, repairs: dict):
@@ -271,14 +277,19 @@ def convert_provider(data: dict, where: str, limits: Limits, extra: dict, repair
         if item is not None and not isinstance(item, str):
             raise SeedError(f"{where}provider.{key} must be text, got {type(item).__name__}")
     domain = (domain or "").strip()
-    if len(domain) > 253 or any(char.isspace() for char in domain):
+    if len(domain) > 253:
+        raise SeedError(f"{where}provider.domain is longer than 253 characters")
+    if any(char.isspace() for char in domain):
         raise SeedError(f"{where}provider.domain is not a domain name: {domain!r:.60}")
     logos = convert_images(value, f"{where}provider.", limits, {}, repairs)
     if not domain:
         return None, to_json(value)
-    name = repair_mojibake((name or "").strip()) or domain
+    name = repair_mojibake((name or "").strip())
     if len(name) > 200:
         raise SeedError(f"{where}provider.name is longer than 200 characters")
+    # A provider without a name is shown by its domain, which may be longer than a
+    # name can be; the mapping as given is kept in provider_data, so nothing is lost.
+    name = name or domain[:200]
     return ProviderRecord(name=name, domain=domain, logos=logos), to_json(value)
 
 
@@ -293,6 +304,8 @@ def convert_topics(data: dict, limits: Limits, extra: dict) -> tuple[list | None
         name = repair_mojibake(" ".join(name.split()))
         if len(name) > 200:
             raise SeedError(f"topics[{index}] is longer than 200 characters")
+        if len(topic_key(name)) > 200:  # case folding can lengthen a name: "ß" -> "ss"
+            raise SeedError(f"topics[{index}] is longer than 200 characters once case-folded")
         if name and topic_key(name) not in seen:
             seen.add(topic_key(name))
             clean.append(name)
@@ -311,6 +324,14 @@ def convert_related(data: dict, limits: Limits, extra: dict, repairs: dict) -> l
         images = convert_images(item, where, limits, item_extra, repairs)
         related.append(RelatedRecord(values, item_extra, provider, provider_data, images))
     return related
+
+
+def check_web_url_size(web_url: str, key: str) -> None:
+    if len(web_url) * 4 > WEB_URL_MAX_BYTES and len(web_url.encode()) > WEB_URL_MAX_BYTES:
+        raise SeedError(
+            f"{key} takes {len(web_url.encode()):,} bytes in UTF-8; "
+            f"an article's URL may take at most {WEB_URL_MAX_BYTES:,} (percent-encode it)"
+        )
 
 
 def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedRecord:
@@ -336,7 +357,11 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
     else:
         shown = web_url if web_url is not None else data.get("originalUrl")
         detail = f" (got {shown!r:.80})" if shown is not None else ""
+        if isinstance(web_url, str) and len(web_url) > URL_MAX_LENGTH:
+            detail = f" (webUrl is longer than {URL_MAX_LENGTH:,} characters)"
         raise SeedError(f"no usable http(s) URL in webUrl or originalUrl{detail}")
+
+    check_web_url_size(values["web_url"], notes.get("web_url_from", "webUrl"))
 
     body = repair_mojibake(document.body)
     if body != document.body:

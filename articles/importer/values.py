@@ -5,6 +5,7 @@ so dates and date-times are tagged (``{"$datetime": "..."}``) on the way in
 and turned back into real values on export, where YAML writes them untagged.
 """
 
+import math
 from datetime import date, datetime
 
 ALLOWED_TYPES = (str, bool, int, float, type(None), datetime, date, list, dict)
@@ -16,7 +17,9 @@ def check_plain(value, *, max_depth: int, max_nodes: int, where: str = "front ma
     Binary blobs, sets and other tagged types, mappings with non-string keys,
     nesting deeper than ``max_depth`` and documents of more than ``max_nodes``
     values (the alias "billion laughs" expands to that) are all refused, in
-    time proportional to ``max_nodes`` whatever the aliases.
+    time proportional to ``max_nodes`` whatever the aliases. So are what the
+    JSON columns cannot hold on every database: NUL characters (PostgreSQL
+    refuses them in text and JSON) and NaN or infinite numbers (not JSON).
     """
     from .parse import SeedError
 
@@ -29,14 +32,19 @@ def check_plain(value, *, max_depth: int, max_nodes: int, where: str = "front ma
             raise SeedError(f"front matter holds more than {max_nodes:,} values")
         if depth > max_depth:
             raise SeedError(f"{path}: nested deeper than {max_depth} levels")
-        if not isinstance(item, ALLOWED_TYPES):
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise SeedError(f"{path}: text contains a NUL character")
+        elif not isinstance(item, ALLOWED_TYPES):
             raise SeedError(f"{path}: values of type {type(item).__name__} are not allowed")
-        if isinstance(item, float) and item != item:
-            raise SeedError(f"{path}: NaN is not allowed")
-        if isinstance(item, dict):
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise SeedError(f"{path}: NaN and infinite numbers are not allowed")
+        elif isinstance(item, dict):
             for key, child in item.items():
                 if not isinstance(key, str):
-                    raise SeedError(f"{path}: keys must be text, found {key!r}")
+                    raise SeedError(f"{path}: keys must be text, found {key!r:.60}")
+                if "\x00" in key:
+                    raise SeedError(f"{path}: a key contains a NUL character")
                 stack.append((child, depth + 1, key))
         elif isinstance(item, list):
             stack.extend((child, depth + 1, f"{path}[{index}]") for index, child in enumerate(item))
