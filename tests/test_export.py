@@ -115,7 +115,9 @@ def test_export_writes_date_times_in_utc_as_the_feeds_do(tmp_path, write_seed):
 
 def test_export_status_option_chooses_which_articles(tmp_path, write_seed):
     call_command("import_seeds", str(write_seed("title: Live\nwebUrl: https://e.org/1\npublished: true")), verbosity=0)
-    call_command("import_seeds", str(write_seed("title: Draft\nwebUrl: https://e.org/2\npublished: false")), verbosity=0)
+    call_command(
+        "import_seeds", str(write_seed("title: Draft\nwebUrl: https://e.org/2\npublished: false")), verbosity=0
+    )
 
     call_command("export_seeds", str(tmp_path / "out"), status=["published"], verbosity=0)
 

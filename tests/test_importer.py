@@ -229,7 +229,10 @@ BAD_FILES = {
         b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n---\n",
         "more than 20,000 values",
     ),
-    "nested_too_deep": (b"---\ntitle: x\nwebUrl: https://e.org/x\ndeep: " + b"[" * 40 + b"]" * 40 + b"\n---\n", "deeper"),
+    "nested_too_deep": (
+        b"---\ntitle: x\nwebUrl: https://e.org/x\ndeep: " + b"[" * 40 + b"]" * 40 + b"\n---\n",
+        "deeper",
+    ),
 }
 
 
@@ -293,7 +296,9 @@ def test_good_files_still_import_when_others_in_the_run_fail(write_seed, tmp_pat
 
 def test_non_http_urls_in_optional_fields_are_kept_but_never_stored_as_links(write_seed):
     run_import(
-        write_seed(MINIMAL + "images: [{url: 'javascript:alert(1)'}]\nrelated: [{title: r, webUrl: 'data:text/html,x'}]")
+        write_seed(
+            MINIMAL + "images: [{url: 'javascript:alert(1)'}]\nrelated: [{title: r, webUrl: 'data:text/html,x'}]"
+        )
     )
 
     article = Article.objects.get()
@@ -344,7 +349,9 @@ def test_two_versions_of_one_article_in_one_run_end_with_the_later_one(write_see
 def test_an_article_edited_in_the_admin_is_a_conflict_and_is_not_overwritten(write_seed, django_user_model):
     run_import(write_seed(MINIMAL + "quality: 1"))
     article = Article.objects.get()
-    Article.objects.filter(pk=article.pk).update(title="Edited by a person", edited_at=article.imported_at.replace(year=2099))
+    Article.objects.filter(pk=article.pk).update(
+        title="Edited by a person", edited_at=article.imported_at.replace(year=2099)
+    )
     newer = write_seed(MINIMAL + "quality: 2")
 
     code, out, _ = run_import(newer)
