@@ -52,6 +52,9 @@ logger = logging.getLogger("newsroom.import")
 CREATED, UPDATED, UNCHANGED, CONFLICT, FAILED = "created", "updated", "unchanged", "conflict", "failed"
 
 
+REPORT_COUNTS = ("created", "updated", "unchanged", "conflicts", "repaired", "failed", "files")
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -538,5 +541,17 @@ def import_seed_files(
         if previous:
             run.write(*previous)
     run.report.seconds = time.perf_counter() - started
-    logger.info("import finished: %s", run.report.summary())
-    return run.report
+    report = run.report
+    logger.info(
+        "import finished: %s",
+        report.summary(),
+        extra={
+            "fields": {
+                "event": "import",
+                "dry_run": dry_run,
+                **{name: getattr(report, name) for name in REPORT_COUNTS},
+                "seconds": round(report.seconds, 3),
+            }
+        },
+    )
+    return report
