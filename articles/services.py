@@ -2,7 +2,8 @@
 
 Each function is atomic, locks the article's row, checks the rules in
 ``articles.workflow`` again (whoever called it), and records what it did: a
-transition in the article's history and in Django's admin log.
+transition in the article's history and in Django's admin log. Readers'
+cached pages go stale once it commits (``articles.caching``).
 """
 
 from datetime import datetime
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from . import workflow
+from .caching import content_changed_on_commit
 from .models import Article, ArticleTransition
 
 
@@ -101,6 +103,7 @@ def article_mark_edited(*, article: Article, by, at: datetime | None = None) -> 
     Article.objects.filter(pk=article.pk).update(
         edited_at=article.edited_at, edited_by=by, version=F("version") + 1, updated_at=article.edited_at
     )
+    content_changed_on_commit()  # update() sends no signal
     article.version = Article.objects.values_list("version", flat=True).get(pk=article.pk)
     return article
 
@@ -123,6 +126,7 @@ def article_transition(
         comment=comment.strip(),
     )
     Article.objects.filter(pk=locked.pk).update(status=transition.target, version=F("version") + 1, updated_at=at)
+    content_changed_on_commit(scheduled=(locked.go_live_at, locked.expires_at))  # update() sends no signal
     article.status = transition.target
     article.version = locked.version + 1
     message = f"{transition.label}: {record}."
@@ -156,6 +160,7 @@ def article_publish(
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at
         Article.objects.filter(pk=article.pk).update(go_live_at=go_live_at, expires_at=expires_at)
+        content_changed_on_commit(scheduled=(go_live_at, expires_at))
     return record
 
 

@@ -1,12 +1,22 @@
-"""Shared fixtures: seed files on disk and an import helper."""
+"""Shared fixtures: seed files on disk, an import helper, and an empty cache for every test."""
 
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_SEED = FIXTURES_DIR / "000_2c91f7d39cae87f0.txt"
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Every test starts with an empty cache: no page, session or version left by another test.
+
+    With REDIS_URL set this flushes that Redis database, so tests use one of their own (CI: /15).
+    """
+    cache.clear()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..caching import content_changed
 from ..models import (
     Article,
     ArticleImage,
@@ -542,6 +543,8 @@ def import_seed_files(
             run.write(*previous)
     run.report.seconds = time.perf_counter() - started
     report = run.report
+    if not dry_run and (report.created or report.updated):
+        content_changed()  # raw INSERTs send no signals: make readers' cached pages fresh
     logger.info(
         "import finished: %s",
         report.summary(),

@@ -1,0 +1,289 @@
+"""The page cache (articles.caching): anonymous readers are served from it, and any change readers could see
+makes every page fresh at once. Runs on the local memory cache, and on Redis when REDIS_URL is set."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils import timezone
+
+from articles import caching, services
+from articles.models import Article
+from tests.admin_forms import make_user
+from tests.site_factories import make_article, make_provider, make_topic
+
+pytestmark = pytest.mark.django_db
+
+Status = Article.Status
+
+
+@pytest.fixture
+def story():
+    """A live article with a topic, a source and a category: it appears on every kind of cached page."""
+    return make_article(
+        "Cached story", provider=make_provider("Cache Source", "cache-source.example"), topics=("Caching",)
+    )
+
+
+def pages(article: Article) -> dict[str, str]:
+    """Every cached page the article appears on."""
+    return {
+        "front": "/",
+        "latest": "/?ordering=newest",
+        "topic": "/topics/caching/",
+        "provider": "/providers/cache-source-example/",
+        "category": "/category/news/",
+        "rss": "/feeds/latest.rss",
+        "atom": "/feeds/latest.atom",
+        "topic feed": "/feeds/topics/caching.rss",
+        "provider feed": "/feeds/providers/cache-source-example.atom",
+        "api": "/api/news/",
+        "api detail": f"/api/news/{article.pk}/",
+        "sitemap": "/sitemap-articles.xml",
+        "news sitemap": "/sitemap-news.xml",
+        "detail": article.get_absolute_url(),
+    }
+
+
+def shows(client, url: str, text: str) -> bool:
+    response = client.get(url)
+    return response.status_code == 200 and text in response.content.decode()
+
+
+def warm(client, *urls: str) -> None:
+    for url in urls:
+        client.get(url)
+
+
+@pytest.mark.parametrize("kind", list(pages(Article(pk=1, slug="x"))))
+def test_a_second_anonymous_request_is_served_from_the_cache_without_queries(
+    client, story, django_assert_num_queries, kind
+):
+    url = pages(story)[kind]
+    first = client.get(url)
+    assert first.status_code == 200
+
+    with django_assert_num_queries(0):
+        second = client.get(url)
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert set(second["Cache-Control"].split(", ")) == {"public", "max-age=60"}
+
+
+def test_the_key_includes_the_query_string(client, story):
+    warm(client, "/")
+
+    response = client.get("/?ordering=newest")
+
+    assert response.context is not None, "rendered, not the front page's cached copy"
+    assert "Latest news" in response.content.decode()
+
+
+def test_a_cached_page_still_answers_304_to_a_reader_holding_it(client, story, django_assert_num_queries):
+    etag = client.get("/")["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get("/", headers={"if-none-match": etag})
+
+    assert response.status_code == 304
+
+
+def test_logged_in_staff_bypass_the_cache_and_get_private_pages(client, story):
+    warm(client, "/")  # cached for anonymous readers
+    client.force_login(make_user("editor"))
+
+    response = client.get("/")
+
+    assert "Cached story" in response.content.decode()
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+    assert response.context is not None, "rendered for staff, not taken from the cache"
+
+
+def test_a_page_rendered_for_staff_is_never_stored_for_readers(client, story):
+    client.force_login(make_user("editor"))
+    client.get("/")
+    client.logout()
+    client.cookies.clear()
+
+    response = client.get("/")
+
+    assert response.context is not None, "rendered afresh for the reader"
+
+
+def test_previews_and_search_are_never_cached(client, story):
+    client.force_login(make_user("editor"))
+    preview = client.get(f"/preview/{story.pk}/")
+    assert "no-store" in preview["Cache-Control"]
+    client.logout()
+    client.cookies.clear()
+
+    warm(client, "/search/?q=Cached")
+    response = client.get("/search/?q=Cached")
+
+    assert response.context is not None
+
+
+def test_a_response_that_sets_a_cookie_or_is_not_200_is_not_stored():
+    calls = []
+
+    def view(request, status=200, cookie=False):
+        calls.append(1)
+        response = HttpResponse("page", status=status)
+        if cookie:
+            response.set_cookie("tracking", "x")
+        return response
+
+    cached = caching.cache_public_page(view)
+    request = RequestFactory().get("/page/")
+    for kwargs in ({"cookie": True}, {"status": 404}, {"status": 301}):
+        calls.clear()
+        cached(request, **kwargs)
+        cached(request, **kwargs)
+        assert len(calls) == 2, kwargs
+
+
+def test_a_lost_version_never_brings_back_pages_cached_under_an_earlier_one():
+    before = caching.content_version()
+    cache.delete(caching.VERSION_KEY)
+
+    assert caching.content_version() != before
+
+
+# Invalidation: every page the article is on shows the change on the very next request.
+
+
+@pytest.mark.parametrize("kind", ["front", "topic", "provider", "category", "rss", "topic feed", "api", "sitemap"])
+def test_publishing_shows_the_article_at_once_on_every_page(client, story, kind):
+    draft = make_article(
+        "Just published", status=Status.DRAFT, provider=story.provider, topics=("Caching",), quality=99, heat=99
+    )
+    url = pages(story)[kind]
+    text = draft.get_absolute_url() if "sitemap" in kind else "Just published"
+    assert not shows(client, url, text)
+
+    services.article_publish(article=draft, by=make_user("editor"))
+
+    assert shows(client, url, text)
+
+
+def test_unpublishing_hides_the_article_at_once(client, story):
+    warm(client, "/", story.get_absolute_url(), "/feeds/latest.rss")
+
+    services.article_unpublish(article=story, by=make_user("editor"))
+
+    assert not shows(client, "/", "Cached story")
+    assert not shows(client, "/feeds/latest.rss", "Cached story")
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_archiving_hides_the_article_at_once(client, story):
+    warm(client, "/", "/api/news/")
+
+    services.article_archive(article=story, by=make_user("editor"))
+
+    assert not shows(client, "/", "Cached story")
+    assert not shows(client, "/api/news/", "Cached story")
+
+
+def test_restoring_bumps_the_version():
+    story = make_article("Archived", status=Status.ARCHIVED)
+    before = caching.content_version()
+
+    services.article_restore(article=story, by=make_user("editor"))
+
+    assert caching.content_version() != before
+
+
+def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
+    warm(client, "/", story.get_absolute_url(), "/topics/caching/")
+    story.title = "Corrected headline"
+
+    services.article_save(article=story, by=make_user("editor"), seen_token=story.edit_token, content_changed=True)
+
+    for url in ("/", story.get_absolute_url(), "/topics/caching/", f"/api/news/{story.pk}/"):
+        assert shows(client, url, "Corrected headline"), url
+
+
+def test_marking_an_edit_of_links_or_images_bumps_the_version(story):
+    before = caching.content_version()
+
+    services.article_mark_edited(article=story, by=make_user("editor"))
+
+    assert caching.content_version() != before
+
+
+def test_orm_writes_outside_the_services_bump_the_version(client, story):
+    warm(client, "/topics/caching/", "/providers/cache-source-example/", story.get_absolute_url())
+
+    topic = make_topic("Caching")
+    topic.name = "Cache invalidation"
+    topic.save()
+    story.provider.name = "Renamed Source"
+    story.provider.save()
+    story.related_links.create(position=1, title="Also covered by", web_url="https://also.example/1")
+
+    assert shows(client, "/topics/caching/", "Cache invalidation")
+    assert shows(client, "/providers/cache-source-example/", "Renamed Source")
+    assert shows(client, story.get_absolute_url(), "Also covered by")
+
+
+def test_removing_a_topic_bumps_the_version(client, story):
+    warm(client, "/topics/caching/")
+
+    story.topics.clear()
+
+    assert not shows(client, "/topics/caching/", "Cached story")
+
+
+def test_content_changed_as_the_importer_calls_it_makes_pages_fresh(client, story):
+    """The importer writes with raw INSERTs and update(): no signals, so it calls content_changed() itself."""
+    warm(client, "/", story.get_absolute_url())
+    Article.objects.filter(pk=story.pk).update(title="Imported headline")
+    assert shows(client, "/", "Cached story"), "update() alone sends no signal: the page is still cached"
+
+    caching.content_changed()
+
+    assert shows(client, "/", "Imported headline")
+    assert shows(client, story.get_absolute_url(), "Imported headline")
+
+
+def test_a_re_import_shows_the_new_title_on_the_front_page(client, write_seed):
+    seed = """
+title: First headline
+webUrl: https://import.example/story
+publishedDateTime: 2026-11-26T09:00:00Z
+published: true
+"""
+    path = write_seed(seed, name="story.md")
+    call_command("import_seeds", str(path), verbosity=0)
+    assert shows(client, "/", "First headline")
+
+    path.write_text(path.read_text().replace("First headline", "Second headline"))
+    call_command("import_seeds", str(path), verbosity=0)
+
+    assert shows(client, "/", "Second headline")
+
+
+def test_a_scheduled_article_appears_and_expires_on_time_on_cached_pages(client, story, time_machine):
+    start = timezone.now().replace(microsecond=0)
+    time_machine.move_to(start, tick=False)
+    draft = make_article("Scheduled story", status=Status.DRAFT, published_at=start)
+    services.article_publish(
+        article=draft,
+        by=make_user("editor"),
+        go_live_at=start + timedelta(hours=1),
+        expires_at=start + timedelta(hours=2),
+    )
+    assert not shows(client, "/", "Scheduled story")
+    assert shows(client, "/", "Cached story"), "cached before the go-live time"
+
+    time_machine.move_to(start + timedelta(hours=1), tick=False)
+    assert shows(client, "/", "Scheduled story")
+
+    time_machine.move_to(start + timedelta(hours=2), tick=False)
+    assert not shows(client, "/", "Scheduled story")
