@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install test lint format bench serve clean
+.PHONY: run setup install test lint format bench loadtest serve clean
 
 run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -37,8 +37,12 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: install  ## Benchmarks; prints ratios measured in one run
-	$(PY) bench/run.py
+bench: install  ## Benchmarks: import and site (SQLite); prints ratios measured in one run (docs/PERFORMANCE.md)
+	$(PY) bench/run.py --site
+
+loadtest: install  ## gunicorn (production settings) on 127.0.0.1 under wrk, 30 s per page type, about 3 minutes
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	$(PY) bench/load.py
 
 SECRET_FILE := var/secret_key
 

@@ -67,7 +67,7 @@ class TopicRssFeed(LatestRssFeed):
         return get_object_or_404(live_topics(), slug=slug)
 
     def articles(self, obj):
-        return Article.objects.published().filter(topics=obj)
+        return Article.objects.published().in_topics(obj)
 
     def title(self, obj):
         return escape(f"{SITE_NAME}: {obj.name}")

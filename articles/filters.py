@@ -180,8 +180,7 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_topics(self, queryset, name, value):
         if not value:
             return queryset
-        through = Article.topics.through.objects.filter(topic__in=value)
-        return queryset.filter(pk__in=through.values("article_id"))
+        return queryset.in_topics(*value)
 
     def filter_nothing(self, queryset, name, value):
         return queryset

@@ -1,6 +1,6 @@
 """Newsroom's benchmarks: every figure a ratio of two timings taken in the same run.
 
-    make bench                    # import benchmarks at 10,000 files, memory at 100,000
+    make bench                    # import at 10,000 files, memory at 100,000, site at 1,000 vs 100,000 articles
     python bench/run.py --help    # sizes and sections
 
 Import: ``manage.py import_seeds`` into a fresh SQLite database (or the
@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import write_corpus  # noqa: E402
+from bench.site import bench_site, print_site  # noqa: E402
 
 PYTHON = sys.executable
+IMPORT_TARGETS = {"sqlite": 0.5, "postgresql": 0.4}  # import rate / parse-only rate
 
 
 def parse_only_seconds(paths: list[Path]) -> float:
@@ -132,6 +134,10 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000, help="Files for the import benchmark (10,000).")
     parser.add_argument("--memory-files", type=int, default=100_000, help="Files for peak memory (100,000; 0 skips).")
     parser.add_argument("--postgres", action="store_true", help="Also import into PostgreSQL (DATABASE_URL).")
+    parser.add_argument(
+        "--site", action="store_true", help="Also the site benchmark (bench/site.py), 1,000 vs 100,000."
+    )
+    parser.add_argument("--no-import", action="store_true", help="Skip the import benchmarks.")
     parser.add_argument("--workdir", type=Path, help="Keep corpora and databases here (default: a temp dir).")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "results.json", help="Results file.")
     args = parser.parse_args()
@@ -140,19 +146,27 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     results = {
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "import": [bench_import(args.files, postgres=False, workdir=workdir)],
+        "load_average_before": os.getloadavg(),
+        "import": [],
     }
-    if args.postgres:
-        results["import"].append(bench_import(args.files, postgres=True, workdir=workdir))
-    if args.memory_files:
-        results["memory"] = bench_memory(args.memory_files, workdir)
+    if not args.no_import:
+        results["import"].append(bench_import(args.files, postgres=False, workdir=workdir))
+        if args.postgres:
+            results["import"].append(bench_import(args.files, postgres=True, workdir=workdir))
+        if args.memory_files:
+            results["memory"] = bench_memory(args.memory_files, workdir)
+    if args.site:
+        results["site"] = [bench_site(postgres=False)]
+        if args.postgres:
+            results["site"].append(bench_site(postgres=True))
+    results["load_average_after"] = os.getloadavg()
 
     print(f"Machine: {results['machine']}")
     for row in results["import"]:
         print(
             f"import {row['files']:,} files into {row['engine']}: {row['import_files_per_s']:,.0f} files/s, "
             f"parse-only {row['parse_only_files_per_s']:,.0f} files/s -> ratio {row['import_to_parse_ratio']:.2f} "
-            f"(target >= 0.4); re-import {row['reimport_speedup']:.1f}x faster (target >= 3); "
+            f"(target >= {IMPORT_TARGETS[row['engine']]}); re-import {row['reimport_speedup']:.1f}x faster (target >= 3); "
             f"peak memory {row['peak_memory_mb']:.0f} MB"
         )
     if "memory" in results:
@@ -161,6 +175,10 @@ def main() -> None:
             f"import {memory['files']:,} files: peak memory {memory['peak_memory_mb']:.0f} MB (target < 250 MB), "
             f"{memory['seconds']:.0f} s"
         )
+    for site in results.get("site", []):
+        print_site(site)
+    before, after = results["load_average_before"], results["load_average_after"]
+    print(f"Load average (1 min): {before[0]:.2f} before, {after[0]:.2f} after")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     print(f"Results written to {args.json}")

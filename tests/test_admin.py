@@ -48,15 +48,20 @@ def bulk_articles(number: int, providers: list[Provider], topic: Topic, start: i
     )
 
 
-# The user, their permissions (2), the count, the rows, the date drill-down (2),
-# the distinct categories and types; a chosen provider or topic adds its name.
-# (The session comes from the cache: SESSION_ENGINE is cached_db.)
+# The user, their permissions (2), the count, the rows, the distinct categories
+# and types; a chosen provider or topic adds its name. The publication-date
+# filter is a list of ranges and costs none (no date_hierarchy: see
+# docs/PERFORMANCE.md). (The session comes from the cache: SESSION_ENGINE is cached_db.)
 QUERY_CASES = [
-    pytest.param("", 9, id="unfiltered"),
-    pytest.param("?provider={provider}", 10, id="provider"),
-    pytest.param("?topic={topic}&quality_band=high&status__exact=draft", 10, id="topic-quality-status"),
-    pytest.param("?q=Story+12&visibility=live&o=3", 9, id="search-visibility-sorted"),
-    pytest.param("?published_at__year=2023&published_at__month=3", 8, id="year-and-month"),  # one drill-down query
+    pytest.param("", 7, id="unfiltered"),
+    pytest.param("?provider={provider}", 8, id="provider"),
+    pytest.param("?topic={topic}&quality_band=high&status__exact=draft", 8, id="topic-quality-status"),
+    pytest.param("?q=Story+12&visibility=live&o=3", 7, id="search-visibility-sorted"),
+    pytest.param(  # what the filter's "This month" link sends
+        "?published_at__gte=2023-03-01+00%3A00%3A00%2B00%3A00&published_at__lt=2023-04-01+00%3A00%3A00%2B00%3A00",
+        7,
+        id="date-range",
+    ),
 ]
 
 

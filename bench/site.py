@@ -1,0 +1,380 @@
+"""Site benchmark: each page with 100,000 articles against the same page with 1,000.
+
+    python bench/site.py                  # SQLite, 1,000 and 100,000 articles
+    python bench/site.py --postgres       # PostgreSQL (database newsroom_bench_site on 127.0.0.1)
+    python bench/site.py --sizes 1000 20000 --repeat 11
+
+Each size has its own worker process and fresh database, filled with bulk
+inserts (about 60 % live; providers and topics drawn from bench/corpus.py's
+pools with a long tail; one to three images; related coverage on some). The
+archive grows at a constant rate, so 100,000 articles span 100 times the days
+of 1,000, as a real archive would. Pages are requested with Django's test
+Client (the whole middleware stack, DEBUG off), after warm-up, alternately from
+the small and the large database, so that both see the same machine load; a
+figure is the median of ``--repeat`` requests. PostgreSQL uses two databases,
+newsroom_bench_site_<size>, created and dropped by the run. The cache is Django's DummyCache, so every
+request renders the page: this measures rendering, not the cache.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_NAME = "newsroom_bench_site"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+TARGETS = {"admin changelist": 2.0}
+DEFAULT_TARGET = 1.5
+MINUTES_BETWEEN_ARTICLES = 4.3  # about 330 a day, whatever the archive's size
+
+WORDS = [
+    "market",
+    "election",
+    "climate",
+    "vaccine",
+    "robot",
+    "chip",
+    "cloud",
+    "privacy",
+    "breach",
+    "startup",
+    "funding",
+    "court",
+    "ruling",
+    "energy",
+    "solar",
+    "battery",
+    "rocket",
+    "launch",
+    "satellite",
+    "model",
+    "training",
+    "dataset",
+    "open",
+    "source",
+    "policy",
+    "regulation",
+    "housing",
+    "transport",
+    "strike",
+    "inflation",
+    "budget",
+    "school",
+    "hospital",
+    "study",
+    "research",
+    "report",
+    "update",
+    "launch",
+    "review",
+]
+
+
+def zipf_choice(rng: random.Random, items: list, s: float = 1.1):
+    weights = [1 / (rank + 1) ** s for rank in range(len(items))]
+    return rng.choices(items, weights=weights)[0]
+
+
+def generate(count: int, seed: int = 7) -> dict:
+    """Fill the (migrated, empty) database with ``count`` articles; return what the pages will ask for."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from articles.models import Article, ArticleImage, Provider, RelatedLink, Topic
+    from bench.corpus import PROVIDERS, TOPICS
+
+    rng = random.Random(seed)
+    providers = Provider.objects.bulk_create(
+        Provider(id=n + 1, name=name, domain=domain, slug=f"p{n + 1}-{domain.replace('.', '-')}")
+        for n, (name, domain) in enumerate(PROVIDERS)
+    )
+    topics = []
+    for n, name in enumerate(TOPICS):
+        topic = Topic(id=n + 1, name=name, slug=f"t{n + 1}-{name.lower().replace(' ', '-')}")
+        topic.key = " ".join(name.split()).casefold()
+        topics.append(topic)
+    Topic.objects.bulk_create(topics)
+    weights_p = [1 / (rank + 1) ** 1.1 for rank in range(len(providers))]
+    weights_t = [1 / (rank + 1) ** 0.9 for rank in range(len(topics))]
+
+    now = datetime.now(UTC)
+    statuses = ["published"] * 60 + ["draft"] * 20 + ["review"] * 8 + ["archived"] * 12
+    articles, links, images, through = [], [], [], []
+    Through = Article.topics.through
+    link_id = 0
+    for n in range(count):
+        pk = n + 1
+        published_at = now - timedelta(minutes=MINUTES_BETWEEN_ARTICLES * (count - n) * rng.uniform(0.9, 1.1))
+        title_words = rng.sample(WORDS, 6)
+        status = rng.choice(statuses)
+        go_live = expires = None
+        roll = rng.random()
+        if status == "published" and roll < 0.01:
+            go_live = now + timedelta(days=1)
+        elif status == "published" and roll < 0.02:
+            expires = now - timedelta(days=1)
+        provider = rng.choices(providers, weights=weights_p)[0]
+        articles.append(
+            Article(
+                id=pk,
+                title=" ".join(title_words).capitalize() + f" {pk}",
+                slug=f"story-{pk}",
+                excerpt=" ".join(rng.choices(WORDS, k=30)),
+                body="\n\n".join(" ".join(rng.choices(WORDS, k=60)) for _ in range(4)) if pk % 3 == 0 else "",
+                category=rng.choice(["news", "news", "news", "analysis", "opinion", "business"]),
+                item_type=rng.choice(["article"] * 8 + ["video", "slideshow"]),
+                provider_id=provider.id,
+                web_url=f"https://{provider.domain}/story/{pk}",
+                published_at=published_at,
+                quality=rng.randint(0, 100),
+                heat=rng.choice([-1, rng.randint(0, 100)]),
+                status=status,
+                go_live_at=go_live,
+                expires_at=expires,
+                topic_names=[],
+            )
+        )
+        for topic in {id(t): t for t in rng.choices(topics, weights=weights_t, k=rng.randint(1, 3))}.values():
+            through.append(Through(article_id=pk, topic_id=topic.id))
+        for position in range(rng.randint(1, 3)):
+            images.append(
+                ArticleImage(
+                    article_id=pk,
+                    url=f"https://img.{provider.domain}/{pk}/{position}.jpg",
+                    width=1200,
+                    height=675,
+                    position=position,
+                )
+            )
+        if rng.random() < 0.3:
+            for position in range(rng.randint(1, 3)):
+                link_id += 1
+                other = rng.choices(providers, weights=weights_p)[0]
+                links.append(
+                    RelatedLink(
+                        id=link_id,
+                        article_id=pk,
+                        position=position,
+                        title=" ".join(rng.sample(WORDS, 5)),
+                        web_url=f"https://{other.domain}/related/{link_id}",
+                        provider_id=other.id,
+                        published_at=published_at,
+                    )
+                )
+    for model, rows in ((Article, articles), (Through, through), (ArticleImage, images), (RelatedLink, links)):
+        model.objects.bulk_create(rows, batch_size=2000)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(
+            __import__("django.core.management.color", fromlist=["no_style"]).no_style(),
+            [Provider, Topic, Article, RelatedLink],
+        ):
+            cursor.execute(sql)
+        cursor.execute("ANALYZE")
+    get_user_model().objects.create_superuser("bench", "bench@example.com", "bench-password")
+
+    live = Article.objects.published()
+    article = live.order_by("-published_at")[50]  # recent, as most reads are
+    # Pool ranks, so both sizes ask for the same topic and source: the largest, and one
+    # on about 7 % of the articles (a full first page even among 1,000 articles).
+    common, smaller = topics[0], topics[7]
+    small_provider = providers[4]
+    return {
+        "front page": "/",
+        "front page, newest": "/?ordering=newest",
+        "topic page": f"/topics/{common.slug}/",
+        "topic page, smaller topic": f"/topics/{smaller.slug}/",
+        "article page": article.get_absolute_url(),
+        "provider page": f"/providers/{providers[0].slug}/",
+        "provider page, small provider": f"/providers/{small_provider.slug}/",
+        "search": "/search/?q=climate+vaccine",
+        "admin changelist": "/admin/articles/article/",
+    }
+
+
+class Pages:
+    """The pages of one database, requested in this process (the worker's side)."""
+
+    def __init__(self, pages: dict):
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        self.pages = pages
+        self.admin = Client()
+        self.admin.force_login(get_user_model().objects.get(username="bench"))
+        self.reader = Client()
+
+    def get(self, name: str):
+        client = self.admin if name.startswith("admin") else self.reader
+        response = client.get(self.pages[name])
+        assert response.status_code == 200, (name, self.pages[name], response.status_code)
+        return response
+
+    def queries(self, name: str) -> int:
+        from django.db import connection
+
+        queries = []
+
+        # A wrapper, not CaptureQueriesContext: the connection may close and reopen at the end of a request.
+        def count(execute, sql, *args):
+            queries.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
+            self.get(name)
+        return len(queries)
+
+    def seconds(self, name: str) -> float:
+        started = time.perf_counter()
+        self.get(name)
+        return time.perf_counter() - started
+
+
+def worker(count: int) -> None:
+    """One size: build the database, print its pages and query counts, then time pages on request.
+
+    Reads a page name per line on stdin and answers with the seconds one request took,
+    so that the parent can alternate between the two sizes under the same machine load.
+    """
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    # No page cache, whatever the environment says: the benchmark measures rendering.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    pages = Pages(generate(count))
+    build_seconds = time.perf_counter() - started
+    for name in pages.pages:
+        for _ in range(3):  # warm-up: templates, connections, the database's page cache
+            pages.get(name)
+    queries = {name: pages.queries(name) for name in pages.pages}
+    print(json.dumps({"articles": count, "build_seconds": build_seconds, "pages": pages.pages, "queries": queries}))
+    sys.stdout.flush()
+    for line in sys.stdin:
+        print(pages.seconds(line.strip()), flush=True)
+
+
+def start_worker(count: int, postgres: bool, workdir: Path) -> tuple[subprocess.Popen, str | None]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings.local",
+        "DJANGO_DEBUG": "false",
+        "NEWSROOM_REQUEST_LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    database = None
+    if postgres:
+        database = f"{PG_NAME}_{count}"
+        subprocess.run(["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True)
+        subprocess.run(["psql", PG_ADMIN_URL, "-qc", f"CREATE DATABASE {database}"], check=True)
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(workdir / f"site-{count}.sqlite3")
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(count)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return process, database
+
+
+def bench_site(sizes=(1_000, 100_000), repeat: int = 21, postgres: bool = False) -> dict:
+    """Both sizes side by side; each page requested alternately from one and the other, median of ``repeat``."""
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="newsroom-site-") as tmp:
+        workers = [start_worker(count, postgres, Path(tmp)) for count in sizes]
+        try:
+            infos = []
+            for process, _ in workers:  # both build at once; each prints one line when ready
+                line = process.stdout.readline()
+                if not line:
+                    raise SystemExit(f"site benchmark worker failed (exit {process.wait()}), see above")
+                infos.append(json.loads(line))
+            timings = {name: ([], []) for name in infos[0]["pages"]}
+            for _ in range(repeat):
+                for name, pair in timings.items():
+                    for (process, _), samples in zip(workers, pair, strict=True):
+                        process.stdin.write(name + "\n")
+                        process.stdin.flush()
+                        samples.append(float(process.stdout.readline()))
+        finally:
+            for process, database in workers:
+                process.stdin.close()
+                process.wait()
+                if database:
+                    subprocess.run(["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
+    small, large = infos
+    pages = {}
+    for name, (small_samples, large_samples) in timings.items():
+        ms_small, ms_large = statistics.median(small_samples) * 1000, statistics.median(large_samples) * 1000
+        pages[name] = {
+            "url_small": small["pages"][name],
+            "ms_small": ms_small,
+            "ms_large": ms_large,
+            "ratio": ms_large / ms_small,
+            "target": TARGETS.get(name, DEFAULT_TARGET),
+            "queries_small": small["queries"][name],
+            "queries_large": large["queries"][name],
+        }
+    return {
+        "engine": "postgresql" if postgres else "sqlite",
+        "sizes": list(sizes),
+        "repeat": repeat,
+        "build_seconds": [info["build_seconds"] for info in infos],
+        "load_average": [load_before[0], os.getloadavg()[0]],
+        "pages": pages,
+    }
+
+
+def print_site(result: dict) -> None:
+    small, large = result["sizes"][0], result["sizes"][-1]
+    load = result["load_average"]
+    print(
+        f"site on {result['engine']}, {large:,} vs {small:,} articles (median of {result['repeat']} requests each, "
+        f"alternating; load average {load[0]:.1f} before, {load[1]:.1f} after):"
+    )
+    for name, row in result["pages"].items():
+        verdict = "ok" if row["ratio"] <= row["target"] else f"MISSED by {row['ratio'] - row['target']:.2f}"
+        print(
+            f"  {name:32} {row['ms_small']:7.1f} ms -> {row['ms_large']:7.1f} ms  ratio {row['ratio']:.2f} "
+            f"(target <= {row['target']}) {verdict}; queries {row['queries_small']} -> {row['queries_large']}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Site benchmark: page times with a large archive against a small.")
+    parser.add_argument("--sizes", type=int, nargs=2, default=[1_000, 100_000], help="Small and large archive.")
+    parser.add_argument("--repeat", type=int, default=21, help="Requests per page and size (median).")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL database newsroom_bench_site.")
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    result = bench_site(args.sizes, args.repeat, args.postgres)
+    print_site(result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
