@@ -428,3 +428,13 @@ def test_worker_processes_import_exactly_what_one_process_does(tmp_path):
 
     assert report.failed == 0
     assert sorted(Article.objects.values_list("web_url", "title", "quality", "heat")) == by_workers
+
+
+def test_max_values_flag_bounds_the_values_in_one_front_matter(write_seed):
+    path = write_seed(MINIMAL + "tags: [a, b, c, d, e, f, g, h]")
+
+    code, _, err = run_import(path, max_values=8)
+
+    assert code == 1
+    assert "more than 8 values" in err
+    assert run_import(path, max_values=20)[0] == 0

@@ -28,7 +28,7 @@ CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one file's content; each but ``max_nodes`` has a command-line flag."""
+    """Bounds on one file's content; each has a command-line flag."""
 
     max_depth: int = 20
     max_nodes: int = 20_000

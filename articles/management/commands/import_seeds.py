@@ -60,9 +60,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-topics", type=int, default=defaults.max_topics, help="Most topics per file (default: %(default)s)."
         )
+        parser.add_argument(
+            "--max-values",
+            type=int,
+            default=defaults.max_nodes,
+            help="Most values in one front matter, aliases expanded (default: %(default)s).",
+        )
 
     def handle(self, *args, **options):
-        for name in ("max_bytes", "batch_size", "workers", "max_depth", "max_related", "max_images", "max_topics"):
+        for name in (
+            "max_bytes",
+            "batch_size",
+            "workers",
+            "max_depth",
+            "max_related",
+            "max_images",
+            "max_topics",
+            "max_values",
+        ):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1", returncode=2)
         try:
@@ -83,6 +98,7 @@ class Command(BaseCommand):
                 max_related=options["max_related"],
                 max_images=options["max_images"],
                 max_topics=options["max_topics"],
+                max_nodes=options["max_values"],
             ),
             on_error=lambda path, reason: self.stderr.write(f"{path}: {reason}"),
             on_progress=progress.update if progress else None,
