@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -421,6 +421,7 @@ class SeedImport:
         self.on_error, self.on_progress = on_error, on_progress
         self.report = ImportReport()
         self.caches = Caches()
+        self.written_at_last_analyze = 0
 
     def fail(self, path: str, reason: str) -> None:
         # One line whatever the file holds: reasons quote keys and values from it.
@@ -459,8 +460,29 @@ class SeedImport:
             batch.append(result)
             urls.add(result.web_url)
         self.flush(batch)
+        self.keep_statistics_fresh()
         if self.on_progress:
             self.on_progress(chunk_size)
+
+    def keep_statistics_fresh(self) -> None:
+        """ANALYZE the tables an import fills each time it has doubled what it wrote (PostgreSQL).
+
+        PostgreSQL plans each foreign-key check once per connection, from the
+        statistics it has at that moment. A young table looks tiny, the check
+        becomes a sequential scan, and an import into a fresh database slowed
+        down quadratically (10,000 files: 315 files/s, most of it in COMMIT).
+        ANALYZE also invalidates the cached plans, so the checks use the index.
+        """
+        written = self.report.created + self.report.updated
+        if connection.vendor != "postgresql" or self.dry_run or written < 2 * max(self.written_at_last_analyze, 250):
+            return
+        tables = [model._meta.db_table for model in (Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE "
+                + ", ".join(connection.ops.quote_name(t) for t in [*tables, Article.topics.through._meta.db_table])
+            )
+        self.written_at_last_analyze = written
 
     def flush(self, records: list[SeedRecord]) -> None:
         if not records:
