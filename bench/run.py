@@ -58,6 +58,8 @@ def fresh_database(workdir: Path, postgres: bool) -> dict:
     else:
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+        for leftover in workdir.glob("bench.sqlite3*"):  # a kept --workdir must not start with old rows
+            leftover.unlink()
     subprocess.run(manage("migrate", "-v", "0"), cwd=ROOT, env=env, check=True)
     return env
 
