@@ -16,6 +16,7 @@ from django.contrib.messages import get_messages
 
 from articles.models import Article, ArticleTransition
 from tests.admin_forms import CHANGELIST, change_url, make_article, make_user, read_form, transition_buttons
+from tests.test_workflow import MOVES  # every (transition, from, to) the workflow has
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +28,6 @@ ALLOWED = {
     "editor": {"submit_for_review", "publish", "send_back", "unpublish", "archive", "restore"},
     "superuser": {"submit_for_review", "publish", "send_back", "unpublish", "archive", "restore"},
 }
-# Every (transition, from, to) the workflow has.
-MOVES = [
-    ("submit_for_review", Status.DRAFT, Status.REVIEW),
-    ("publish", Status.DRAFT, Status.PUBLISHED),
-    ("publish", Status.REVIEW, Status.PUBLISHED),
-    ("send_back", Status.REVIEW, Status.DRAFT),
-    ("unpublish", Status.PUBLISHED, Status.DRAFT),
-    ("archive", Status.DRAFT, Status.ARCHIVED),
-    ("archive", Status.REVIEW, Status.ARCHIVED),
-    ("archive", Status.PUBLISHED, Status.ARCHIVED),
-    ("restore", Status.ARCHIVED, Status.DRAFT),
-]
 CASES = [pytest.param(role, *move, id=f"{role}-{move[0]}-from-{move[1]}") for role in ROLES for move in MOVES]
 LOGIN = "/admin/login/"
 

@@ -7,7 +7,7 @@ that are not http(s)) goes to the row's ``extra``, so export is exact.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
@@ -135,11 +135,15 @@ class SeedRecord:
     topics: list[str]
     images: list[ImageRecord]
     related: list[RelatedRecord]
-    repairs: dict = field(default_factory=dict)
 
     @property
     def web_url(self) -> str:
         return self.values["web_url"]
+
+    @property
+    def repairs(self) -> dict:
+        """Original text of each field whose mojibake was repaired, by field path."""
+        return self.notes.get("repaired", {})
 
 
 def is_http_url(value) -> bool:
@@ -387,5 +391,4 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
         topics=topics,
         images=images,
         related=related,
-        repairs=repairs,
     )
