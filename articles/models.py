@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,18 +25,61 @@ def short_slug(text: str, fallback: str, max_length: int = 80) -> str:
     return (slugify(text, allow_unicode=False)[:max_length].strip("-")) or fallback
 
 
-class Provider(models.Model):
+def provider_key(domain: str) -> str:
+    """The identity of a domain: case-insensitive, in every script.
+
+    Computed here rather than by the database: SQLite's LOWER() folds ASCII
+    letters only, and would let "À.example" and "à.example" be two providers.
+    """
+    return domain.strip().lower()
+
+
+class UniqueKeyMixin:
+    """Validation of a model whose unique ``key`` is computed from another field on save.
+
+    The key is not a form field, so a ModelForm would not check it, and a
+    duplicate would reach the database as an IntegrityError (a server error)
+    instead of a message on the field it comes from.
+    """
+
+    key_source = ""  # the field the key is made from
+    duplicate_message = ""
+
+    def make_key(self) -> str:
+        raise NotImplementedError
+
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude)
+        self.key = self.make_key()
+        if type(self)._default_manager.filter(key=self.key).exclude(pk=self.pk).exists():
+            raise ValidationError({self.key_source: self.duplicate_message})
+
+    def save(self, *args, **kwargs):
+        self.key = self.make_key()
+        super().save(*args, **kwargs)
+
+
+class Provider(UniqueKeyMixin, models.Model):
     name = models.CharField("name", max_length=200, help_text="The source's name as first seen, e.g. “Reuters”.")
     domain = models.CharField(
         "domain",
         max_length=253,
         help_text="The source's web domain, e.g. reuters.com. Unique regardless of case.",
     )
+    key = models.CharField(
+        "matching key",
+        max_length=253,
+        unique=True,
+        editable=False,
+        help_text="The domain in lower case; two domains with one key are one provider.",
+    )
     slug = models.SlugField("slug", max_length=255, unique=True, help_text="The provider page's URL part.")
+
+    key_source = "domain"
+    duplicate_message = "A provider with this domain already exists (case does not matter)."
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("domain"), name="provider_domain_unique_ci")]
 
     def __str__(self):
         return f"{self.name} ({self.domain})"
@@ -45,8 +87,11 @@ class Provider(models.Model):
     def get_absolute_url(self):
         return reverse("articles:provider", kwargs={"slug": self.slug})
 
+    def make_key(self) -> str:
+        return provider_key(self.domain)
 
-class Topic(models.Model):
+
+class Topic(UniqueKeyMixin, models.Model):
     name = models.CharField("name", max_length=200, help_text="The topic as first spelled, e.g. “Machine Learning”.")
     key = models.CharField(
         "matching key",
@@ -57,18 +102,20 @@ class Topic(models.Model):
     )
     slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
 
+    key_source = "name"
+    duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.key = topic_key(self.name)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("articles:topic", kwargs={"slug": self.slug})
+
+    def make_key(self) -> str:
+        return topic_key(self.name)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -135,7 +182,8 @@ class Article(models.Model):
 
     # Content
     title = models.CharField("title", max_length=500, help_text="The headline shown to readers.")
-    slug = models.SlugField("slug", max_length=100, help_text="Readable URL part, made from the title.")
+    # Articles are found by id; the slug only makes their URLs readable, so it needs no index.
+    slug = models.SlugField("slug", max_length=100, db_index=False, help_text="Readable URL part, made from the title.")
     excerpt = models.TextField("excerpt", blank=True, help_text="The summary shown in lists and feeds.")
     body = models.TextField("body", blank=True, help_text="Optional full text, in Markdown.")
     category = models.CharField("category", max_length=100, blank=True, help_text="Free text, e.g. “news”.")
@@ -154,6 +202,7 @@ class Article(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="articles",
+        db_index=False,  # article_provider_published starts with it
         help_text="The source that published the item.",
     )
     topics = models.ManyToManyField(Topic, verbose_name="topics", blank=True, related_name="articles")
@@ -162,7 +211,6 @@ class Article(models.Model):
     web_url = models.URLField(
         "web URL",
         max_length=URL_MAX_LENGTH,
-        unique=True,
         help_text="The article's address at its source; the identity used when seed files are imported.",
     )
     original_url = models.URLField(
@@ -285,6 +333,15 @@ class Article(models.Model):
             models.Index(fields=["provider", "status", "-published_at"], name="article_provider_published"),
             models.Index(fields=["category"], name="article_category"),
             models.Index(fields=["item_type"], name="article_type"),
+        ]
+        constraints = [
+            # A constraint rather than unique=True: on PostgreSQL that would add a second
+            # index on the URL, for LIKE queries, which nothing makes and every insert pays for.
+            models.UniqueConstraint(
+                fields=["web_url"],
+                name="article_web_url_unique",
+                violation_error_message="An article with this web URL already exists.",
+            ),
         ]
 
     def __str__(self):

@@ -90,19 +90,21 @@ def generate(count: int, seed: int = 7) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from articles.models import Article, ArticleImage, Provider, RelatedLink, Topic
+    from articles.models import Article, ArticleImage, Provider, RelatedLink, Topic, provider_key, topic_key
     from bench.corpus import PROVIDERS, TOPICS
 
     rng = random.Random(seed)
     providers = Provider.objects.bulk_create(
-        Provider(id=n + 1, name=name, domain=domain, slug=f"p{n + 1}-{domain.replace('.', '-')}")
+        Provider(
+            id=n + 1, name=name, domain=domain, key=provider_key(domain), slug=f"p{n + 1}-{domain.replace('.', '-')}"
+        )
         for n, (name, domain) in enumerate(PROVIDERS)
     )
     topics = []
     for n, name in enumerate(TOPICS):
-        topic = Topic(id=n + 1, name=name, slug=f"t{n + 1}-{name.lower().replace(' ', '-')}")
-        topic.key = " ".join(name.split()).casefold()
-        topics.append(topic)
+        topics.append(
+            Topic(id=n + 1, name=name, key=topic_key(name), slug=f"t{n + 1}-{name.lower().replace(' ', '-')}")
+        )
     Topic.objects.bulk_create(topics)
     weights_p = [1 / (rank + 1) ** 1.1 for rank in range(len(providers))]
     weights_t = [1 / (rank + 1) ** 0.9 for rank in range(len(topics))]

@@ -8,6 +8,8 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 
+from .client_ip import client_ip
+
 request_logger = logging.getLogger("newsroom.request")
 logger = logging.getLogger("newsroom")
 
@@ -22,7 +24,7 @@ UNAVAILABLE_PAGE = """<!doctype html>
 
 
 class RequestLogMiddleware:
-    """Logs method, path, status, duration and user of every request as one structured line."""
+    """Logs method, path, status, duration, user and client address of every request as one structured line."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,6 +45,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user": user.pk if user is not None and user.is_authenticated else None,
+                    "client": client_ip(request),
                 }
             },
         )

@@ -70,7 +70,7 @@ def test_the_changelist_costs_a_fixed_number_of_queries_from_50_to_5000_articles
     client, django_assert_num_queries, query, expected
 ):
     providers = Provider.objects.bulk_create(
-        Provider(name=f"Provider {i}", domain=f"p{i}.example", slug=f"p{i}") for i in range(300)
+        Provider(name=f"Provider {i}", domain=f"p{i}.example", key=f"p{i}.example", slug=f"p{i}") for i in range(300)
     )
     topic = Topic.objects.create(name="Power Apps", slug="power-apps")
     client.force_login(make_user("editor"))
@@ -136,7 +136,7 @@ def test_the_changelist_filters_by_provider_topic_visibility_quality_and_search(
 def test_the_provider_filter_is_an_autocomplete_box_not_a_list_of_every_provider(client):
     client.force_login(make_user("writer"))
     Provider.objects.bulk_create(
-        Provider(name=f"Provider {i}", domain=f"p{i}.example", slug=f"p{i}") for i in range(400)
+        Provider(name=f"Provider {i}", domain=f"p{i}.example", key=f"p{i}.example", slug=f"p{i}") for i in range(400)
     )
     chosen = Provider.objects.get(slug="p123")
     page = client.get(CHANGELIST, {"provider": chosen.pk, "status__exact": "draft"}).content.decode()
@@ -430,3 +430,35 @@ def test_the_dashboard_is_not_shown_to_staff_who_may_not_view_articles(client):
     client.force_login(make_user("staff-without-groups"))
     page = client.get(reverse("admin:index")).content.decode()
     assert "editorial-dashboard" not in page
+
+
+@pytest.mark.parametrize(
+    ("url", "existing", "form"),
+    [
+        (
+            "/admin/articles/provider/add/",
+            lambda: Provider.objects.create(name="Été", domain="été.example", slug="ete"),
+            {"name": "Summer", "domain": "ÉTÉ.example", "slug": "summer"},
+        ),
+        (
+            "/admin/articles/topic/add/",
+            lambda: Topic.objects.create(name="Machine Learning", slug="ml"),
+            {"name": "machine  learning", "slug": "ml-again"},
+        ),
+    ],
+)
+def test_adding_a_provider_or_topic_that_exists_in_another_case_is_refused_on_the_form(client, url, existing, form):
+    existing()
+    client.force_login(make_user("superuser"))
+    management = {
+        "logos-TOTAL_FORMS": "0",
+        "logos-INITIAL_FORMS": "0",
+        "logos-MIN_NUM_FORMS": "0",
+        "logos-MAX_NUM_FORMS": "1000",
+    }
+
+    response = client.post(url, {**form, **management})
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Provider.objects.count() + Topic.objects.count() == 1

@@ -118,6 +118,17 @@ def test_providers_are_one_per_domain_whatever_the_case_keeping_the_first_name(w
     assert Article.objects.filter(provider=provider).count() == 2
 
 
+def test_providers_are_one_per_domain_whatever_the_case_of_non_ascii_letters(write_seed):
+    run_import(
+        write_seed("title: A\nwebUrl: https://e.org/1\nprovider: {name: Été, domain: ÉTÉ.example}"),
+        write_seed("title: B\nwebUrl: https://e.org/2\nprovider: {name: été, domain: été.example}"),
+    )
+
+    provider = Provider.objects.get()
+    assert (provider.domain, provider.key) == ("ÉTÉ.example", "été.example")
+    assert Article.objects.filter(provider=provider).count() == 2
+
+
 def test_topics_are_matched_ignoring_case_and_spaces_keeping_the_first_spelling(write_seed):
     run_import(
         write_seed("title: A\nwebUrl: https://e.org/1\ntopics: [Machine Learning]"),

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from articles.models import Article, Provider, Topic, topic_key
@@ -17,6 +18,37 @@ def test_provider_domain_is_unique_regardless_of_case():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Provider.objects.create(name="Amazon", domain="AWS.Amazon.COM", slug="amazon")
+
+
+def test_provider_domains_differing_only_in_the_case_of_non_ascii_letters_are_one_provider():
+    Provider.objects.create(name="Été", domain="ÉTÉ.example", slug="ete")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Provider.objects.create(name="été", domain="été.example", slug="ete-2")
+
+
+@pytest.mark.parametrize(
+    ("model", "existing", "duplicate", "field"),
+    [
+        (Provider, {"name": "AWS", "domain": "aws.amazon.com", "slug": "aws"}, {"domain": "AWS.Amazon.COM"}, "domain"),
+        (Provider, {"name": "Été", "domain": "été.example", "slug": "ete"}, {"domain": "ÉTÉ.example"}, "domain"),
+        (Topic, {"name": "Machine Learning", "slug": "ml"}, {"name": " machine  LEARNING"}, "name"),
+    ],
+)
+def test_a_duplicate_key_is_a_validation_error_on_the_field_it_comes_from(model, existing, duplicate, field):
+    model.objects.create(**existing)
+    candidate = model(**{**existing, "slug": "other", **duplicate})
+
+    with pytest.raises(ValidationError) as error:
+        candidate.full_clean()
+
+    assert "already exists" in error.value.message_dict[field][0]
+
+
+def test_a_provider_keeps_its_key_when_checked_against_itself():
+    provider = Provider.objects.create(name="AWS", domain="aws.amazon.com", slug="aws")
+
+    provider.full_clean()
 
 
 def test_topic_names_differing_only_in_case_and_spaces_are_one_topic():

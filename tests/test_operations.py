@@ -54,4 +54,5 @@ def test_each_request_is_logged_as_one_json_line(client, caplog):
     assert line["status"] == 200
     assert line["method"] == "GET"
     assert isinstance(line["duration_ms"], float)
+    assert line["client"] == "127.0.0.1"
     assert "secret" not in json.dumps(line)

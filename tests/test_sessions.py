@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.client_ip import client_ip
 from tests.admin_forms import make_user
 from tests.site_factories import make_article
 from tests.test_settings import STRONG_KEY, manage
@@ -58,6 +59,64 @@ def test_a_lockout_holds_only_for_that_username_and_address(client):
     assert sign_in(Client(), colleague.username, "pw", address="10.0.0.66").status_code == 302
     assert sign_in(Client(), victim.username, "pw", address="10.0.0.7").status_code == 302
     assert sign_in(Client(), victim.username, "pw", address="10.0.0.66").status_code == 429
+
+
+def sign_in_through_proxy(username, password, forwarded_for, proxy="10.0.0.254"):
+    return Client().post(
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_trusted_proxy_a_lockout_holds_for_the_client_address_not_the_proxys(settings):
+    settings.NEWSROOM_TRUSTED_PROXIES = 1
+    user = make_user("editor")
+    for n in range(5):
+        sign_in_through_proxy(user.username, f"guess-{n}", "203.0.113.66")
+
+    assert sign_in_through_proxy(user.username, "pw", "203.0.113.66").status_code == 429
+    assert sign_in_through_proxy(user.username, "pw", "198.51.100.7").status_code == 302
+
+
+def test_behind_a_trusted_proxy_an_address_the_client_wrote_itself_does_not_dodge_the_lock(settings):
+    settings.NEWSROOM_TRUSTED_PROXIES = 1
+    user = make_user("editor")
+    # The proxy appends the address it saw; anything to its left came from the client.
+    for n in range(5):
+        sign_in_through_proxy(user.username, f"guess-{n}", f"192.0.2.{n}, 203.0.113.66")
+
+    assert sign_in_through_proxy(user.username, "pw", "192.0.2.99, 203.0.113.66").status_code == 429
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(settings):
+    settings.NEWSROOM_TRUSTED_PROXIES = 0
+    user = make_user("editor")
+    for n in range(5):
+        sign_in_through_proxy(user.username, f"guess-{n}", f"203.0.113.{n}", proxy="10.0.0.9")
+
+    assert sign_in_through_proxy(user.username, "pw", "198.51.100.7", proxy="10.0.0.9").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "203.0.113.5", "10.0.0.254"),
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
+        (2, "192.0.2.1, 203.0.113.5, 10.0.0.3", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.254"),  # shorter than the proxy chain: not through it
+        (1, "not-an-address", "10.0.0.254"),
+        (1, "", "10.0.0.254"),
+        (1, " 2001:db8::1 ", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_the_nth_forwarded_one_from_the_right(settings, rf, proxies, forwarded_for, expected):
+    settings.NEWSROOM_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert client_ip(request) == expected
 
 
 def test_a_lockout_ends_by_itself_fifteen_minutes_after_the_last_attempt(client):

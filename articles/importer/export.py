@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from ..models import Article, topic_key
+from ..models import Article, provider_key, topic_key
 from .validate import ARTICLE_FIELDS, IMAGE_FIELDS, RELATED_FIELDS
 from .values import from_json
 
@@ -63,7 +63,7 @@ def provider_mapping(provider, provider_data) -> dict | None:
     """The provider as the file gave it, unless someone has since pointed the row at another provider."""
     if provider_data is not None:
         given = from_json(provider_data)
-        if provider is None or str(given.get("domain") or "").strip().lower() == provider.domain.lower():
+        if provider is None or provider_key(str(given.get("domain") or "")) == provider.key:
             return given
     if provider is None:
         return None

@@ -19,16 +19,15 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import django
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -42,10 +41,11 @@ from ..models import (
     RelatedLinkImage,
     SeedFile,
     Topic,
+    provider_key,
     topic_key,
 )
 from .parse import SeedError, content_hash, one_line, parse_seed, read_bytes
-from .rows import insert_rows
+from .rows import insert_rows, update_rows
 from .validate import Limits, ProviderRecord, SeedRecord, validate_seed
 
 logger = logging.getLogger("newsroom.import")
@@ -98,7 +98,7 @@ class Caches:
     def provider_ids(self, records: Iterable[ProviderRecord]) -> None:
         wanted = {}
         for record in records:
-            key = record.domain.lower()
+            key = provider_key(record.domain)
             if key not in self.providers:
                 wanted.setdefault(key, record)
         if not wanted:
@@ -109,7 +109,10 @@ class Caches:
             return
         insert_with_free_slugs(
             Provider,
-            {key: Provider(name=r.name, domain=r.domain, slug=provider_slug(r.domain)) for key, r in missing.items()},
+            {
+                key: Provider(name=r.name, domain=r.domain, key=key, slug=provider_slug(r.domain))
+                for key, r in missing.items()
+            },
             present=lambda: self._load_providers(missing),
         )
         created_ids = [self.providers[key] for key, r in missing.items() if r.logos]
@@ -121,23 +124,10 @@ class Caches:
             for logo in r.logos
         )
 
-    def _load_providers(self, wanted: dict[str, ProviderRecord]) -> set[str]:
-        """Ids of the providers of ``wanted`` (lower-cased domain -> record) that exist, by the same key.
-
-        The key is lower-cased here, in Python, but the unique constraint
-        lower-cases in the database, and SQLite's LOWER() leaves non-ASCII
-        letters alone: "À.example" would never match its own key "à.example".
-        So providers are also found by their domain exactly as given.
-        """
-        domains = [record.domain for record in wanted.values()]
-        rows = (
-            Provider.objects.annotate(key=Lower("domain"))
-            .filter(Q(key__in=list(wanted)) | Q(domain__in=domains))
-            .values_list("domain", "id")
-        )
-        found = {domain.lower(): pk for domain, pk in rows}
-        self.providers.update(found)
-        return set(found)
+    def _load_providers(self, wanted: dict) -> set[str]:
+        rows = dict(Provider.objects.filter(key__in=list(wanted)).order_by().values_list("key", "id"))
+        self.providers.update(rows)
+        return set(rows)
 
     def topic_ids(self, names: Iterable[str]) -> None:
         wanted = {}
@@ -232,7 +222,7 @@ def write_children(pairs: list[tuple[int, SeedRecord]], caches: Caches, now) -> 
         links += [
             {
                 "article_id": article_id,
-                "provider_id": caches.providers[related.provider.domain.lower()] if related.provider else None,
+                "provider_id": caches.providers[provider_key(related.provider.domain)] if related.provider else None,
                 "provider_data": related.provider_data,
                 "extra": related.extra,
                 **related.values,
@@ -249,7 +239,9 @@ def write_children(pairs: list[tuple[int, SeedRecord]], caches: Caches, now) -> 
         (article_id, position): pk
         for article_id, position, pk in RelatedLink.objects.filter(
             article_id__in=[article_id for article_id, _ in pairs]
-        ).values_list("article_id", "position", "id")
+        )
+        .order_by()
+        .values_list("article_id", "position", "id")
     }
     insert_rows(
         RelatedLinkImage,
@@ -293,9 +285,9 @@ def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, d
         .only("id", "web_url", "edited_at", "imported_at", "source_hash")
     }
     recorded = set(
-        SeedFile.objects.filter(content_hash__in=[r.content_hash for r in records]).values_list(
-            "content_hash", flat=True
-        )
+        SeedFile.objects.filter(content_hash__in=[r.content_hash for r in records])
+        .order_by()
+        .values_list("content_hash", flat=True)
     )
     outcomes = [outcome_for(record, existing.get(record.web_url), recorded, overwrite) for record in records]
     if dry_run:
@@ -311,36 +303,52 @@ def write_batch(records: list[SeedRecord], caches: Caches, *, overwrite: bool, d
     now = timezone.now()
 
     def fields(record):
-        provider_id = caches.providers[record.provider.domain.lower()] if record.provider else None
+        provider_id = caches.providers[provider_key(record.provider.domain)] if record.provider else None
         return article_fields(record, provider_id, now)
 
     created = [record for record, outcome in zip(records, outcomes, strict=True) if outcome == CREATED]
     insert_rows(Article, [{"status": status_for(record), **fields(record)} for record in created], now)
-    ids = dict(Article.objects.filter(web_url__in=[r.web_url for r in created]).values_list("web_url", "id"))
+    ids = dict(Article.objects.filter(web_url__in=[r.web_url for r in created]).order_by().values_list("web_url", "id"))
     written = [(ids[record.web_url], record) for record in created]
 
-    updated = []
-    for record, outcome in zip(records, outcomes, strict=True):
-        article = existing.get(record.web_url)
-        if outcome == UPDATED:
-            Article.objects.filter(pk=article.pk).update(**fields(record), edited_at=None, updated_at=now)
-            updated.append((article.pk, record))
-        elif outcome == CONFLICT:
-            Article.objects.filter(pk=article.pk).update(conflict_file=record.path[-1000:], conflict_at=now)
+    updated = [
+        (existing[record.web_url].pk, record)
+        for record, outcome in zip(records, outcomes, strict=True)
+        if outcome == UPDATED
+    ]
+    update_rows(Article, {pk: {**fields(record), "edited_at": None, "updated_at": now} for pk, record in updated}, now)
+    update_rows(
+        Article,
+        {
+            existing[record.web_url].pk: {"conflict_file": record.path[-1000:], "conflict_at": now}
+            for record, outcome in zip(records, outcomes, strict=True)
+            if outcome == CONFLICT
+        },
+        now,
+    )
     if updated:
         ids = [article_id for article_id, _ in updated]
         ArticleImage.objects.filter(article_id__in=ids).delete()
         RelatedLink.objects.filter(article_id__in=ids).delete()
         Article.topics.through.objects.filter(article_id__in=ids).delete()
     write_children(written + updated, caches, now)
-    SeedFile.objects.bulk_create(
+    # Bytes another import recorded since ``recorded`` was read break the unique key:
+    # the batch is then written again (``lost_a_race``) and finds them recorded.
+    insert_rows(
+        SeedFile,
         [
-            SeedFile(content_hash=record.content_hash, path=record.path[-1000:], article_id=article_id, outcome=outcome)
+            {
+                "content_hash": record.content_hash,
+                "path": record.path[-1000:],
+                "article_id": article_id,
+                "outcome": outcome,
+                "imported_at": now,
+            }
             for (article_id, record), outcome in zip(
                 written + updated, [CREATED] * len(written) + [UPDATED] * len(updated), strict=True
             )
         ],
-        ignore_conflicts=True,  # a concurrent import may have recorded the same bytes
+        now,
     )
     return outcomes
 
@@ -369,6 +377,39 @@ def parse_and_validate(item: tuple[str, bytes, str, Limits]) -> SeedRecord | Rej
     except Exception as error:  # a bug must cost one file, not the run
         logger.exception("unexpected error reading %s", path)
         return Rejected(path, f"unexpected error ({type(error).__name__}: {error}); please report it")
+
+
+def read_files(chunk: list[Path], max_bytes: int, limits: Limits) -> list[tuple[str, bytes, str, Limits] | Rejected]:
+    """(path, bytes, hash, limits) of each file of ``chunk``, or why it cannot be read."""
+    items = []
+    for path in chunk:
+        try:
+            raw = read_bytes(path, max_bytes)
+        except SeedError as error:
+            items.append(Rejected(str(path), str(error)))
+        except OSError as error:
+            items.append(Rejected(str(path), f"cannot read it: {error.strerror or error}"))
+        else:
+            items.append((str(path), raw, content_hash(raw), limits))
+    return items
+
+
+def one_ahead(function: Callable, items: Iterable) -> Iterator:
+    """``function(item)`` for each of ``items``, in order, the next one computed in a thread meanwhile.
+
+    The importer reads and hashes the next chunk of files while it writes
+    this one: the writer spends much of its time waiting for the database,
+    with the GIL released, and reading files mostly waits for the kernel.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="seed-reader") as executor:
+        pending = None
+        for item in items:
+            future = executor.submit(function, item)
+            if pending:
+                yield pending.result()
+            pending = future
+        if pending:
+            yield pending.result()
 
 
 def start_parser(import_pid: int) -> None:
@@ -402,6 +443,9 @@ def parser_pool(workers: int):
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=start_parser, initargs=(os.getpid(),)
         ) as executor:
+            # Fork every worker now, while this process has no threads of its own: a thread
+            # forked mid-way could leave a lock taken in the copy for good.
+            executor.submit(int).result()
             yield lambda function, items: executor.map(function, items, chunksize=32)
     finally:
         gc.unfreeze()
@@ -412,11 +456,20 @@ def default_workers(file_count: int) -> int:
     return min(os.cpu_count() or 1, 4) if file_count >= 400 else 1
 
 
+# The columns the import looks rows up by, as ``SeedImport.keep_statistics_fresh`` needs them.
+STATISTICS_COLUMNS = (
+    (Article, ("id", "web_url")),
+    (RelatedLink, ("id", "article_id")),
+    (RelatedLinkImage, ("related_link_id",)),
+    (SeedFile, ("content_hash",)),
+)
+
+
 class SeedImport:
     """One run of the importer; see ``import_seed_files``."""
 
-    def __init__(self, *, overwrite, dry_run, max_bytes, limits, on_error, on_progress):
-        self.overwrite, self.dry_run, self.max_bytes = overwrite, dry_run, max_bytes
+    def __init__(self, *, overwrite, dry_run, limits, on_error, on_progress):
+        self.overwrite, self.dry_run = overwrite, dry_run
         self.limits = limits or Limits()
         self.on_error, self.on_progress = on_error, on_progress
         self.report = ImportReport()
@@ -431,20 +484,16 @@ class SeedImport:
         if self.on_error:
             self.on_error(path, reason)
 
-    def read(self, chunk: list[Path]) -> list[tuple[str, bytes, str, Limits]]:
-        """The files of ``chunk`` whose bytes were never imported before."""
+    def unseen(self, items: list[tuple[str, bytes, str, Limits] | Rejected]) -> list[tuple[str, bytes, str, Limits]]:
+        """The files ``read_files`` read whose bytes were never imported before; reports those it could not."""
         loaded = []
-        for path in chunk:
-            try:
-                raw = read_bytes(path, self.max_bytes)
-            except SeedError as error:
-                self.fail(str(path), str(error))
-            except OSError as error:
-                self.fail(str(path), f"cannot read it: {error.strerror or error}")
+        for item in items:
+            if isinstance(item, Rejected):
+                self.fail(item.path, item.reason)
             else:
-                loaded.append((str(path), raw, content_hash(raw), self.limits))
+                loaded.append(item)
         hashes = [digest for _, _, digest, _ in loaded]
-        known = set(SeedFile.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True))
+        known = set(SeedFile.objects.filter(content_hash__in=hashes).order_by().values_list("content_hash", flat=True))
         self.report.unchanged += len([h for h in hashes if h in known])
         return [item for item in loaded if item[2] not in known]
 
@@ -465,22 +514,29 @@ class SeedImport:
             self.on_progress(chunk_size)
 
     def keep_statistics_fresh(self) -> None:
-        """ANALYZE the tables an import fills each time it has doubled what it wrote (PostgreSQL).
+        """ANALYZE the tables the import looks rows up in, each time it has doubled what it wrote (PostgreSQL).
 
         PostgreSQL plans each foreign-key check once per connection, from the
         statistics it has at that moment. A young table looks tiny, the check
         becomes a sequential scan, and an import into a fresh database slowed
         down quadratically (10,000 files: 315 files/s, most of it in COMMIT).
         ANALYZE also invalidates the cached plans, so the checks use the index.
+        Only the columns rows are looked up by need statistics (ANALYZE also
+        counts the table's rows, whatever columns it is given): keys that
+        foreign keys point to or from, URLs and content hashes. Statistics on
+        the rest, such as the search vectors, are autovacuum's job.
         """
         written = self.report.created + self.report.updated
-        if connection.vendor != "postgresql" or self.dry_run or written < 2 * max(self.written_at_last_analyze, 250):
+        if connection.vendor != "postgresql" or self.dry_run or written < 2 * max(self.written_at_last_analyze, 500):
             return
-        tables = [model._meta.db_table for model in (Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile)]
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(
                 "ANALYZE "
-                + ", ".join(connection.ops.quote_name(t) for t in [*tables, Article.topics.through._meta.db_table])
+                + ", ".join(
+                    f"{quote(model._meta.db_table)} ({', '.join(quote(column) for column in columns)})"
+                    for model, columns in STATISTICS_COLUMNS
+                )
             )
         self.written_at_last_analyze = written
 
@@ -547,7 +603,6 @@ def import_seed_files(
     run = SeedImport(
         overwrite=overwrite,
         dry_run=dry_run,
-        max_bytes=max_bytes,
         limits=limits,
         on_error=on_error,
         on_progress=on_progress,
@@ -556,8 +611,8 @@ def import_seed_files(
     chunks = (paths[start : start + batch_size] for start in range(0, len(paths), batch_size))
     with parser_pool(workers if workers is not None else default_workers(len(paths))) as parse_all:
         previous = None
-        for chunk in chunks:
-            results = parse_all(parse_and_validate, run.read(chunk))
+        for chunk in one_ahead(partial(read_files, max_bytes=max_bytes, limits=run.limits), chunks):
+            results = parse_all(parse_and_validate, run.unseen(chunk))
             if previous:
                 run.write(*previous)
             previous = (results, len(chunk))

@@ -1,13 +1,16 @@
-"""Many-row INSERTs for the importer, without the ORM's per-value overhead.
+"""Many-row writes for the importer, without the ORM's per-value overhead.
 
 ``bulk_create`` prepares every value of every object through its field
 (``get_db_prep_save``) and builds model instances first; for an import of
 tens of thousands of files that is most of the time spent. Here each column
 gets one adapter, chosen once from its field, and rows go to the database in
-one ``executemany``. Defaults come from the model, so a row needs only the
-values that differ from them.
+one statement: ``COPY`` on PostgreSQL (one INSERT per row, each parsed and
+planned by the server, cost three times as much), ``executemany`` on SQLite
+(one prepared statement, run in C). Defaults come from the model, so a row
+needs only the values that differ from them.
 """
 
+import json
 from functools import cache
 
 from django.db import connection, models
@@ -19,12 +22,28 @@ def column_plan(model: type[models.Model]) -> list[tuple[str, str, models.Field]
     return [(f.attname, f.column, f) for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def adapter(field: models.Field):
-    ops = connection.ops
+EMPTY_JSON = {dict: "{}", list: "[]"}
+
+
+def adapter(field: models.Field, now):
+    """How a value of ``field`` becomes a query parameter, or None to pass it as it is.
+
+    JSON goes as text, which both databases parse into the column: most of
+    the importer's JSON values are empty, and cost nothing that way. ``now``,
+    the time stamp of a whole batch, is adapted once.
+    """
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else ops.adapt_json_value(value, field.encoder)
+        encoder = json.JSONEncoder() if field.encoder is None else field.encoder()
+
+        def adapt_json(value):
+            if not value and type(value) in EMPTY_JSON:
+                return EMPTY_JSON[type(value)]
+            return encoder.encode(value)
+
+        return adapt_json
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        adapt, adapted_now = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datetimefield_value(now)
+        return lambda value: adapted_now if value is now else adapt(value)
     return None
 
 
@@ -34,26 +53,60 @@ def default_for(field: models.Field, now):
     return field.get_default()
 
 
+def row_values(plan, rows: list[dict], now) -> list[tuple]:
+    """Each row as the tuple of its database values, in ``plan``'s order; missing ones from defaults.
+
+    Built a column at a time: one comprehension per column costs a fraction
+    of a Python loop over every value.
+    """
+    missing = object()
+    columns = []
+    for attname, _, field in plan:
+        adapt, default = adapter(field, now), default_for(field, now)
+        column = [row.get(attname, missing) for row in rows]
+        if adapt:
+            default = None if default is None else adapt(default)
+            column = [default if value is missing else None if value is None else adapt(value) for value in column]
+        else:
+            column = [default if value is missing else value for value in column]
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
 def insert_rows(model: type[models.Model], rows: list[dict], now) -> None:
     """INSERT ``rows`` (dicts of attribute name -> value) into ``model``'s table."""
     if not rows:
         return
     plan = column_plan(model)
-    defaults = {attname: default_for(field, now) for attname, _, field in plan}
-    adapters = [adapter(field) for _, _, field in plan]
+    params = row_values(plan, rows, now)
     quote = connection.ops.quote_name
-    # Table and column names come from the model and are quoted; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(column) for _, column, _ in plan),
-        ", ".join(["%s"] * len(plan)),
-    )
-    params = []
-    for row in rows:
-        values = []
-        for (attname, _, _), adapt in zip(plan, adapters, strict=True):
-            value = row[attname] if attname in row else defaults[attname]
-            values.append(adapt(value) if adapt and value is not None else value)
-        params.append(values)
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(column) for _, column, _ in plan)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        # Table and column names come from the model and are quoted; values are parameters or COPY data.
+        if connection.vendor == "postgresql":
+            with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+        else:
+            placeholders = ", ".join(["%s"] * len(plan))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)  # noqa: S608
+
+
+def update_rows(model: type[models.Model], rows: dict[int, dict], now) -> None:
+    """UPDATE the rows of ``model`` whose primary keys are ``rows``' keys with their values.
+
+    Every row must name the same attributes; columns it leaves out are not touched.
+    """
+    if not rows:
+        return
+    attnames = set(next(iter(rows.values())))
+    plan = [entry for entry in column_plan(model) if entry[0] in attnames]
+    params = [[*values, pk] for pk, values in zip(rows, row_values(plan, list(rows.values()), now), strict=True)]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for _, column, _ in plan)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
+            params,
+        )

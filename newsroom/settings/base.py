@@ -147,6 +147,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Reverse proxies in front of the app servers (NEWSROOM_TRUSTED_PROXIES, default 0):
+# how many addresses of X-Forwarded-For to trust, from the right. See newsroom/client_ip.py.
+NEWSROOM_TRUSTED_PROXIES = int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "newsroom.client_ip.client_ip"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -1,0 +1,55 @@
+"""Data migrations, run for real: back to the state before them, rows in, forward again."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE_PROVIDER_KEY = [("articles", "0005_fewer_article_indexes")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def before_provider_key(transactional_db):
+    apps = migrate(BEFORE_PROVIDER_KEY)
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="only SQLite's LOWER() let such providers in: it folds ASCII letters only"
+)
+def test_providers_that_differ_only_in_non_ascii_case_are_merged_into_the_oldest(before_provider_key):
+    apps = before_provider_key
+    Provider = apps.get_model("articles", "Provider")
+    Article = apps.get_model("articles", "Article")
+    RelatedLink = apps.get_model("articles", "RelatedLink")
+    ProviderLogo = apps.get_model("articles", "ProviderLogo")
+    first = Provider.objects.create(name="Été", domain="ÉTÉ.example", slug="ete")
+    second = Provider.objects.create(name="été", domain="été.example", slug="ete-2")
+    other = Provider.objects.create(name="Other", domain="other.example", slug="other")
+    article = Article.objects.create(title="A", slug="a", web_url="https://e.org/1", provider=second)
+    RelatedLink.objects.create(article=article, provider=second, position=0)
+    ProviderLogo.objects.create(provider=second, url="https://e.org/logo.png", position=0)
+
+    apps = migrate([("articles", "0006_provider_key")])
+
+    Provider = apps.get_model("articles", "Provider")
+    assert sorted(Provider.objects.values_list("id", "key")) == [(first.id, "été.example"), (other.id, "other.example")]
+    assert apps.get_model("articles", "Article").objects.get().provider_id == first.id
+    assert apps.get_model("articles", "RelatedLink").objects.get().provider_id == first.id
+    assert apps.get_model("articles", "ProviderLogo").objects.get().provider_id == first.id
+
+
+def test_provider_keys_are_filled_for_existing_providers(before_provider_key):
+    Provider = before_provider_key.get_model("articles", "Provider")
+    Provider.objects.create(name="AWS", domain=" AWS.Amazon.com", slug="aws")
+
+    apps = migrate([("articles", "0006_provider_key")])
+
+    assert list(apps.get_model("articles", "Provider").objects.values_list("key", flat=True)) == ["aws.amazon.com"]
