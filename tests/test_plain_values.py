@@ -1,0 +1,94 @@
+"""The importer's shortcuts agree with the careful checks they stand in front of."""
+
+import math
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from articles.importer.parse import SeedError
+from articles.importer.validate import CONTROL_OR_SPACE, is_http_url
+from articles.importer.values import find_what_is_not_plain, is_plain
+from articles.models import URL_MAX_LENGTH
+
+leaves = st.one_of(
+    st.text(alphabet=st.sampled_from("ab\x00 é"), max_size=4),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.binary(max_size=2),  # !!binary
+    st.frozensets(st.integers(), max_size=2),  # !!set
+)
+keys = st.one_of(st.text(alphabet=st.sampled_from("ab\x00"), max_size=3), st.integers(), st.none())
+values = st.recursive(
+    leaves,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)),
+    max_leaves=30,
+)
+
+
+def careful_verdict(value, max_depth, max_nodes) -> bool:
+    try:
+        find_what_is_not_plain(value, max_depth=max_depth, max_nodes=max_nodes)
+    except SeedError:
+        return False
+    return True
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=values, max_depth=st.integers(0, 5), max_nodes=st.integers(1, 40))
+def test_the_quick_check_accepts_exactly_what_the_careful_one_accepts(value, max_depth, max_nodes):
+    assert is_plain(value, max_depth=max_depth, max_nodes=max_nodes) == careful_verdict(value, max_depth, max_nodes)
+
+
+def test_a_shared_list_cannot_make_the_quick_check_build_a_huge_level():
+    inner = list(range(1000))
+    bomb = [inner] * 1000  # what YAML aliases build: 1,000,000 values from 2,000 written
+
+    assert not is_plain(bomb, max_depth=20, max_nodes=20_000)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, "x", None, True, date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC)]},
+        {"a": {"b": {"c": "d"}}},
+    ],
+)
+def test_plain_values_pass_both_checks(value):
+    assert is_plain(value, max_depth=20, max_nodes=100)
+    assert careful_verdict(value, 20, 100)
+
+
+def test_nan_is_refused_by_both_checks():
+    assert not is_plain({"a": math.nan}, max_depth=20, max_nodes=100)
+    assert not careful_verdict({"a": math.nan}, 20, 100)
+
+
+def urlsplit_verdict(value: str) -> bool:
+    """What is_http_url answered before its shortcut: urlsplit's reading, after the same pre-checks."""
+    if not value or value != value.strip() or len(value) > URL_MAX_LENGTH or CONTROL_OR_SPACE.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+url_texts = st.builds(
+    str.__add__,
+    st.sampled_from(["http://", "https://", "HTTP://", "hTtPs://", "http:/", "ftp://", "http:", ""]),
+    st.text(alphabet=st.sampled_from("ab:/?#[]@%.é \\1"), max_size=12),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=url_texts)
+def test_the_url_shortcut_agrees_with_urlsplit(value):
+    assert is_http_url(value) == urlsplit_verdict(value)
