@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install test lint format bench loadtest serve clean
+.PHONY: run setup install test lint format audit bench loadtest serve clean
 
 run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -36,6 +36,9 @@ lint: install
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+audit: install  ## requirements.txt against PyPI's advisories (pip-audit's data; see .ci/audit_requirements.py)
+	$(PY) .ci/audit_requirements.py
 
 bench: install  ## Benchmarks: import and site (SQLite); prints ratios measured in one run (docs/PERFORMANCE.md)
 	$(PY) bench/run.py --site
