@@ -38,7 +38,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 audit: install  ## requirements.txt against PyPI's advisories (pip-audit's data; see .ci/audit_requirements.py)
-	$(PY) .ci/audit_requirements.py
+	$(PY) .ci/audit_requirements.py --strict
 
 bench: install  ## Benchmarks: import and site (SQLite); prints ratios measured in one run (docs/PERFORMANCE.md)
 	$(PY) bench/run.py --site

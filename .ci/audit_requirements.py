@@ -5,16 +5,20 @@ pip-audit asks PyPI about each pinned release (``/pypi/NAME/VERSION/json``);
 where Newsroom is built, that address answers 404 for every package, and
 pip-audit then reports "not found" and exits 0: a green that means nothing.
 The project address (``/pypi/NAME/json``) does answer, and lists the known
-vulnerabilities of the project's *latest* release. So every pin must be a
-latest release, which makes the answer exact; a pin that is not is a
-failure, not a pass. One exception, by name: a long-term-support series
-(Django 5.2, the last to support Python 3.10 and 3.11) may be pinned at the
-newest release of its series, because its maintainers publish every
-security fix as a new release of each supported series at once; a newer
-release in the series therefore fails the audit until the pin moves to it.
+vulnerabilities of the project's *latest* release. So a pin that is a latest
+release gets an exact answer, and one that is not cannot be audited here: it
+is reported, and fails the run with ``--strict`` (``make audit``). CI runs
+without it, so that a package's new release, which says nothing about the
+code, cannot block every change until the pin moves. One exception, by name:
+a long-term-support series (Django 5.2, the last to support Python 3.10 and
+3.11) may be pinned at the newest release of its series, because its
+maintainers publish every security fix as a new release of each supported
+series at once; a newer release in the series is therefore treated as a
+security release and fails the audit until the pin moves to it.
 
-Run by .ci/run and `make audit`. Exit status 0 clean, 1 a finding or a pin
-that cannot be audited, 2 PyPI unreachable. Standard library only.
+Run by .ci/run and `make audit`. Exit status 0 clean, 1 a known vulnerability
+or a Django security release not taken (or, with ``--strict``, a pin that
+cannot be audited), 2 PyPI unreachable. Standard library only.
 """
 
 import json
@@ -44,14 +48,17 @@ def release_key(version: str) -> tuple:
     return tuple(int(part) if part.isdigit() else -1 for part in re.split(r"[.+-]", version))
 
 
-def verdict(name: str, pinned: str, project: dict) -> str | None:
-    """None when ``name==pinned`` has no known vulnerability; otherwise what is wrong, on one line."""
+FAIL, UNAUDITED = "fail", "unaudited"
+
+
+def verdict(name: str, pinned: str, project: dict) -> tuple[str, str] | None:
+    """None when ``name==pinned`` has no known vulnerability; otherwise (FAIL or UNAUDITED, a line saying why)."""
     latest = project["info"]["version"]
     advisories = project.get("vulnerabilities") or []
     if pinned == latest:
         if advisories:
             ids = ", ".join(sorted(advisory["id"] for advisory in advisories))
-            return f"{name}=={pinned}: known vulnerabilities: {ids}"
+            return FAIL, f"{name}=={pinned}: known vulnerabilities: {ids}"
         return None
     series = LTS_SERIES.get(name.lower())
     if series and (pinned == series or pinned.startswith(series + ".")):
@@ -61,8 +68,8 @@ def verdict(name: str, pinned: str, project: dict) -> str | None:
         )
         if pinned == newest:
             return None
-        return f"{name}=={pinned}: {newest} is out in the {series} series (a security release, perhaps): move to it"
-    return f"{name}=={pinned}: cannot be audited here, {latest} is the latest release: move to it"
+        return FAIL, f"{name}=={pinned}: {newest} is out in the {series} series (a security release): move to it"
+    return UNAUDITED, f"{name}=={pinned}: cannot be audited here, {latest} is the latest release: move to it"
 
 
 def fetch(name: str) -> dict:
@@ -71,24 +78,29 @@ def fetch(name: str) -> dict:
 
 
 def main() -> int:
-    requirements = Path(
-        sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "requirements.txt"
-    )
-    problems = []
+    arguments = [argument for argument in sys.argv[1:] if argument != "--strict"]
+    strict = "--strict" in sys.argv[1:]
+    requirements = Path(arguments[0]) if arguments else Path(__file__).resolve().parent.parent / "requirements.txt"
     pinned = pins(requirements)
+    findings = []
     for name, version in pinned:
         try:
             project = fetch(name)
         except OSError as error:
             print(f"cannot reach PyPI for {name}: {error}", file=sys.stderr)
             return 2
-        problem = verdict(name, version, project)
-        if problem:
-            problems.append(problem)
-    for problem in problems:
-        print(problem)
-    print(f"{len(pinned)} pinned packages audited against PyPI's advisories: {len(problems)} problems")
-    return 1 if problems else 0
+        finding = verdict(name, version, project)
+        if finding:
+            findings.append(finding)
+    for kind, line in findings:
+        print(f"{'warning: ' if kind == UNAUDITED and not strict else ''}{line}")
+    failed = [line for kind, line in findings if kind == FAIL or strict]
+    unaudited = len([kind for kind, _ in findings if kind == UNAUDITED])
+    print(
+        f"{len(pinned)} pinned packages against PyPI's advisories: "
+        f"{len(pinned) - unaudited} audited, {unaudited} not the latest release (not audited), {len(failed)} failures"
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -55,26 +55,27 @@ def test_a_latest_release_without_advisories_passes():
 def test_a_latest_release_with_advisories_fails_naming_them():
     problem = audit.verdict("pycrypto", "2.6.1", project("2.6.1", vulnerabilities=["PYSEC-2018-97", "GHSA-x"]))
 
-    assert problem == "pycrypto==2.6.1: known vulnerabilities: GHSA-x, PYSEC-2018-97"
+    assert problem == (audit.FAIL, "pycrypto==2.6.1: known vulnerabilities: GHSA-x, PYSEC-2018-97")
 
 
-def test_an_older_release_cannot_be_audited_and_fails():
-    problem = audit.verdict("redis", "8.0.0", project("8.1.0", releases=["8.0.0"]))
+def test_an_older_release_is_reported_as_not_audited():
+    kind, line = audit.verdict("redis", "8.0.0", project("8.1.0", releases=["8.0.0"]))
 
-    assert "cannot be audited here, 8.1.0 is the latest" in problem
+    assert kind == audit.UNAUDITED
+    assert "cannot be audited here, 8.1.0 is the latest" in line
 
 
 @pytest.mark.parametrize(
     ("pinned", "releases", "expected"),
     [
         ("5.2.19", ["5.2.18", "5.2.19", "6.0"], None),
-        ("5.2.9", ["5.2.9", "5.2.10", "6.0"], "5.2.10 is out in the 5.2 series"),
+        ("5.2.9", ["5.2.9", "5.2.10", "6.0"], (audit.FAIL, "Django==5.2.9: 5.2.10 is out in the 5.2 series")),
     ],
 )
 def test_django_may_stay_on_the_newest_release_of_its_lts_series(pinned, releases, expected):
-    problem = audit.verdict("Django", pinned, project("6.1.3", releases=releases))
+    finding = audit.verdict("Django", pinned, project("6.1.3", releases=releases))
 
-    assert problem is None if expected is None else expected in problem
+    assert finding is None if expected is None else finding[:1] == expected[:1] and expected[1] in finding[1]
 
 
 def test_an_unpinned_line_is_refused(tmp_path):
