@@ -219,17 +219,25 @@ def kill_import(process: subprocess.Popen) -> list[int]:
 def kill_at_a_random_point(database: Database, corpus: Path, log: Path, rng: random.Random, total: int) -> int:
     """Run an import and SIGKILL it at a random point of its writing; return the files it got done.
 
-    The point is a random number of files done, short of the last batch (so
-    that each kill lands while there is writing to interrupt, however far
-    earlier runs got), then a random fraction of a second more, into the next
-    batch's work.
+    The point is a random number of files done, short of the last two
+    batches (so that each kill lands while there is writing to interrupt,
+    however far earlier runs got), then a random part of the time the last
+    batch took, into the next batch's work. The time is measured rather than
+    fixed: as the import got faster, a fixed fraction of a second came to
+    span several batches, and a kill could miss the whole import.
     """
     done = database.files_done()
-    target = rng.randint(done + 1, max(done + 1, total - BATCH))
+    target = rng.randint(done + 1, max(done + 1, total - 2 * BATCH))
     process = database.import_process(corpus, log)
-    while process.poll() is None and database.files_done() < target:
+    seen, seen_at, batch_seconds = done, time.monotonic(), 0.05
+    while process.poll() is None and (now_done := database.files_done()) < target:
+        if now_done != seen:
+            now = time.monotonic()
+            if seen != done:  # the first commit's wait includes the process starting up
+                batch_seconds = now - seen_at
+            seen, seen_at = now_done, now
         time.sleep(0.02)
-    time.sleep(rng.uniform(0, 0.15))
+    time.sleep(rng.uniform(0, batch_seconds))
     if process.poll() is None:
         assert not kill_import(process), "parser processes outlived the killed import"
     return database.files_done()
