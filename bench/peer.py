@@ -77,8 +77,17 @@ class Site:
     """The fetching side of one site, the same for Newsroom and the peer (the peer's bench.py ``fetch``)."""
 
     def __init__(self, targets: list[tuple[str, str]], count_queries):
+        from django.conf import settings
+        from django.template.base import Template
         from django.test import Client
 
+        # The conditions the figures are comparable under, checked rather than assumed.
+        if settings.DEBUG:
+            raise SystemExit("DEBUG is on: the comparison needs it off")
+        if Template._render.__name__ != "_render":
+            raise SystemExit(
+                "templates are instrumented (setup_test_environment() ran): the comparison needs them plain"
+            )
         self.targets = targets
         self.client = Client()
         self.count_queries = count_queries
@@ -439,10 +448,13 @@ def print_results(results: dict) -> None:
             cpu = theirs.get("cpu_median_ms")
             cpu_ratio = f"{row['cpu_median_ms'] / cpu:9.2f}" if cpu else f"{'-':>9}"
             line += (
-                f" | {theirs['median_ms']:10.2f} {cpu or 0:7.2f} {queries_text(theirs['queries']):>7} "
+                f" | {theirs['median_ms']:10.2f} {f'{cpu:7.2f}' if cpu else '      -'} {queries_text(theirs['queries']):>7} "
                 f"| {ratio:5.2f} {verdict(ratio):6} {cpu_ratio}"
             )
         print(line)
+    missing = results["workers"]["newsroom"].get("articles_missing")
+    if missing:
+        print(f"  {len(missing)} of the peer's articles are not live in Newsroom, left out: {', '.join(missing)}")
     if peer:
         print(
             f"  ratio = Newsroom / Wagtail, medians of wall-clock time (the peer's figure); target <= {TARGET}, "
@@ -454,16 +466,18 @@ def print_results(results: dict) -> None:
             f"\nPage cache ({results['cache_backend']}): a miss (cache emptied first, render and store) against a hit"
         )
         print(
-            f"  {'page':40} {'cache off':>9} {'miss ms':>8} {'hit ms':>7} {'miss/hit':>8} {'CPU miss/hit':>12} {'hit queries':>11}"
+            f"  {'page':40} {'off ms':>7} {'miss ms':>8} {'hit ms':>7} {'miss/hit':>8} | "
+            f"{'CPU: off':>8} {'miss':>6} {'hit':>5} {'miss/hit':>8} | {'hit queries':>11}"
         )
         for kind, (label, _) in PAGE_TYPES.items():
             if kind not in cached:
                 continue
-            miss, hit = cached[kind], cached[kind]["hit"]
+            off, miss, hit = newsroom[kind], cached[kind], cached[kind]["hit"]
             print(
-                f"  {label:40} {newsroom[kind]['median_ms']:9.2f} {miss['median_ms']:8.2f} {hit['median_ms']:7.2f} "
-                f"{miss['median_ms'] / hit['median_ms']:8.1f} {miss['cpu_median_ms'] / hit['cpu_median_ms']:12.1f} "
-                f"{queries_text(cached[kind]['hit_queries']):>11}"
+                f"  {label:40} {off['median_ms']:7.2f} {miss['median_ms']:8.2f} {hit['median_ms']:7.2f} "
+                f"{miss['median_ms'] / hit['median_ms']:8.1f} | {off['cpu_median_ms']:8.2f} "
+                f"{miss['cpu_median_ms']:6.2f} {hit['cpu_median_ms']:5.2f} "
+                f"{miss['cpu_median_ms'] / hit['cpu_median_ms']:8.1f} | {queries_text(cached[kind]['hit_queries']):>11}"
             )
         print("  search is never cached (its keys are unbounded): its hit is another render")
 
