@@ -423,6 +423,8 @@ def main() -> None:
 
     django.setup()
     if args.variant:  # profile what is left once a what_if.py variant is in place
+        import atexit
+        import shutil
         import tempfile
 
         from django.conf import settings
@@ -430,6 +432,7 @@ def main() -> None:
         from bench.what_if import VARIANTS
 
         directory = Path(tempfile.mkdtemp(prefix="newsroom-what-if-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
         settings.TEMPLATES[0]["DIRS"].insert(0, directory)
         VARIANTS[args.variant](directory)
     from django.test import Client

@@ -19,9 +19,11 @@ stale as it changes: re-run them on the commit you are deciding for.
 """
 
 import argparse
+import atexit
 import functools
 import gc
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -310,6 +312,7 @@ def variant_worker(config: dict) -> None:
         sys.path.insert(0, config["jinja_path"])
     django.setup()
     directory = Path(tempfile.mkdtemp(prefix="newsroom-what-if-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     settings.TEMPLATES[0]["DIRS"].insert(0, directory)  # before the first template is loaded
     after_warmup = VARIANTS[config["variant"]](directory)
     targets, info = newsroom_targets({"topic_name": config["topic_name"], "articles": config["articles"]})
