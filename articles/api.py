@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from .filters import ArticleFilter
 from .models import Article, RelatedLink
 from .rendering import http_url
-from .views import CappedPaginator, conditional_page
+from .site import CappedPaginator, conditional_page
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -14,7 +14,7 @@ from . import ranking
 from .filters import live_providers, live_topics
 from .models import Article
 from .rendering import plain_text
-from .views import SITE_DESCRIPTION, SITE_NAME, conditional_page
+from .site import conditional_page, site_description, site_name
 
 FEED_SIZE = 30
 
@@ -25,10 +25,14 @@ def conditional(feed):
 
 
 class LatestRssFeed(Feed):
-    title = f"{SITE_NAME}: latest news"
     link = "/"
-    description = SITE_DESCRIPTION
     language = "en"
+
+    def title(self):
+        return f"{site_name()}: latest news"
+
+    def description(self):
+        return site_description()
 
     def items(self, obj=None):
         return (self.articles(obj).select_related("provider").prefetch_related("topics").order_by(*ranking.NEWEST))[
@@ -70,13 +74,13 @@ class TopicRssFeed(LatestRssFeed):
         return Article.objects.published().in_topics(obj)
 
     def title(self, obj):
-        return escape(f"{SITE_NAME}: {obj.name}")
+        return escape(f"{site_name()}: {obj.name}")
 
     def link(self, obj):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return escape(f"The latest news about {obj.name} on {SITE_NAME}.")
+        return escape(f"The latest news about {obj.name} on {site_name()}.")
 
 
 class TopicAtomFeed(TopicRssFeed):
@@ -94,13 +98,13 @@ class ProviderRssFeed(LatestRssFeed):
         return Article.objects.published().filter(provider=obj)
 
     def title(self, obj):
-        return escape(f"{SITE_NAME}: {obj.name}")
+        return escape(f"{site_name()}: {obj.name}")
 
     def link(self, obj):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return escape(f"The latest stories from {obj.name} on {SITE_NAME}.")
+        return escape(f"The latest stories from {obj.name} on {site_name()}.")
 
 
 class ProviderAtomFeed(ProviderRssFeed):

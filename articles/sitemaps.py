@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from . import ranking
 from .models import Article, Provider, Topic
-from .views import SITE_NAME, conditional_page
+from .site import conditional_page
 
 NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
@@ -90,5 +90,5 @@ def news_sitemap(request):
         .only("id", "slug", "title", "published_at")
         .order_by(*ranking.NEWEST)[:NEWS_LIMIT]
     )
-    context = {"articles": articles, "publication": SITE_NAME, "base": request.build_absolute_uri("/")[:-1]}
+    context = {"articles": articles, "base": request.build_absolute_uri("/")[:-1]}
     return render(request, "sitemaps/news.xml", context, content_type="application/xml; charset=utf-8")

@@ -8,46 +8,21 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.decorators import decorator_from_middleware
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from .filters import ArticleFilter, Facets, live_providers, live_topics
 from .models import Article, RelatedLink
 from .rendering import clip, http_url, plain_text, render_body, video_embed
+from .site import CappedPaginator, conditional_page, site_description, site_name
 
-SITE_NAME = "Newsroom"
-SITE_DESCRIPTION = (
-    "Newsroom: the day's technology and public-interest news from trusted sources, ranked by what matters now."
-)
 PAGE_SIZE = 20
-COUNT_CAP = 1_000  # beyond this a list says "more than 1,000": counting stays cheap whatever the archive
 SIDEBAR_NEWEST = 6
-
-# An ETag from the rendered bytes, and 304 Not Modified when it matches:
-# correct whatever changed (an edit, a go-live time passing), and cheap.
-conditional_page = decorator_from_middleware(ConditionalGetMiddleware)
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` rows, so counting never scans the whole archive."""
-
-    @cached_property
-    def count(self) -> int:
-        # Only the ids: a count needs no ranking expression computed.
-        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
 
 
 def list_queryset(queryset):
@@ -113,7 +88,7 @@ def front_page(request):
         request,
         Article.objects.published(),
         heading="Latest news" if latest else "Top stories",
-        description=SITE_DESCRIPTION,
+        description=site_description(),
         is_front=True,
     )
 
@@ -126,7 +101,7 @@ def topic_page(request, slug):
         request,
         Article.objects.published().in_topics(topic),
         heading=topic.name,
-        description=f"The latest news about {topic.name} on {SITE_NAME}.",
+        description=f"The latest news about {topic.name} on {site_name()}.",
         fixed=("topic",),
         topic=topic,
         kicker="Topic",
@@ -142,7 +117,7 @@ def provider_page(request, slug):
         request,
         Article.objects.published().filter(provider=provider),
         heading=provider.name,
-        description=f"The latest stories from {provider.name} ({provider.domain}) on {SITE_NAME}.",
+        description=f"The latest stories from {provider.name} ({provider.domain}) on {site_name()}.",
         fixed=("provider",),
         provider=provider,
         provider_logo=next((logo for logo in provider.logos.all() if http_url(logo.src)), None),
@@ -162,7 +137,7 @@ def category_page(request, name):
         request,
         articles,
         heading=name.capitalize(),
-        description=f"{name.capitalize()}: the latest stories on {SITE_NAME}.",
+        description=f"{name.capitalize()}: the latest stories on {site_name()}.",
         fixed=("category",),
         kicker="Section",
     )
@@ -176,7 +151,7 @@ def search_page(request):
         facets = Facets()
         context = {
             "page_title": "Search",
-            "meta_description": f"Search the news on {SITE_NAME}.",
+            "meta_description": f"Search the news on {site_name()}.",
             "canonical_url": absolute(request, request.path),
             "noindex": True,
             "facets": facets,
@@ -188,7 +163,7 @@ def search_page(request):
         request,
         Article.objects.published(),
         heading=f"Results for “{query}”" if query else "Search results",
-        description=f"Search results on {SITE_NAME}.",
+        description=f"Search results on {site_name()}.",
         template="articles/search.html",
         searching=True,
         feeds=None,
@@ -243,7 +218,7 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
         "image": [image.src for image in images],
         "keywords": [topic.name for topic in article.topics.all()],
-        "publisher": {"@type": "Organization", "name": SITE_NAME},
+        "publisher": {"@type": "Organization", "name": site_name()},
     }
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
@@ -305,4 +280,4 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     """The 500 page renders without a database or a request context: either may be what failed."""
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    return HttpResponse(loader.get_template("500.html").render({"site_name": site_name()}), status=500)

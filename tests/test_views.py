@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from articles import ranking
 from articles.models import Article
-from articles.views import COUNT_CAP, PAGE_SIZE, server_error
+from articles.site import COUNT_CAP
+from articles.views import PAGE_SIZE, server_error
 
 from .site_factories import SECRET, make_article, make_provider
 
@@ -227,7 +228,7 @@ def test_sort_links_and_the_filter_form_drop_the_page_number(client):
 
 
 def test_counting_stops_at_the_cap(client, monkeypatch):
-    monkeypatch.setattr("articles.views.COUNT_CAP", 3)
+    monkeypatch.setattr("articles.site.COUNT_CAP", 3)
     for number in range(5):
         make_article(f"Story {number}")
     response = client.get("/?ordering=newest")
@@ -422,6 +423,25 @@ def test_every_page_has_title_description_canonical_open_graph_twitter_and_landm
     assert page.find("a", href="#main")[0]["class"] == "skip-link"
     search_boxes = page.find("form", role="search", action="/search/")
     assert search_boxes, "a search box on every page"
+
+
+def test_the_site_name_comes_from_the_setting_on_pages_feeds_sitemaps_and_json_ld(client, settings, time_machine):
+    settings.NEWSROOM_SITE_NAME = "Harbour <Daily> & Co"
+    time_machine.move_to(timezone.now(), tick=False)
+    article = make_article("Named story", topics=["Climate"])
+    page = client.get(article.get_absolute_url())
+    text = page.content.decode()
+    assert "<title>Named story · Harbour &lt;Daily&gt; &amp; Co</title>" in text
+    assert tags(page).meta("og:site_name") == "Harbour <Daily> & Co"
+    assert '<a class="brand" href="/">Harbour &lt;Daily&gt; &amp; Co</a>' in text
+    assert "Newsroom" not in text
+    script = text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(script)["publisher"]["name"] == "Harbour <Daily> & Co"
+    assert "Harbour &lt;Daily&gt; &amp; Co" in server_error(RequestFactory().get("/")).content.decode()
+    for url in [reverse("articles:latest_rss"), reverse("articles:topic_atom", args=["climate"]), reverse("sitemap-news")]:
+        body = client.get(url).content.decode()
+        assert "Harbour" in body, url
+        assert "Newsroom" not in body, url
 
 
 def test_filtered_and_search_pages_ask_search_engines_not_to_index_them(client):
