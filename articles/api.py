@@ -11,7 +11,6 @@ from datetime import timezone as dt_timezone
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -89,14 +88,6 @@ def article_data(article: Article, request) -> dict:
     }
 
 
-def api_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related(
-        "topics",
-        "images",
-        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").prefetch_related("images")),
-    )
-
-
 def page_size(request) -> int:
     try:
         size = int(request.GET.get("page_size", PAGE_SIZE))
@@ -112,7 +103,7 @@ def article_list(request):
     filterset = ArticleFilter(request.GET, queryset=Article.objects.published(), default_ordering="newest")
     if not filterset.is_valid():
         return json_response({"errors": filterset.errors.get_json_data()}, status=400)
-    paginator = CappedPaginator(api_queryset(filterset.qs), page_size(request))
+    paginator = CappedPaginator(filterset.qs.for_api(), page_size(request))
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
@@ -138,7 +129,7 @@ def article_list(request):
 @require_safe
 @conditional_page
 def article_detail(request, pk):
-    article = api_queryset(Article.objects.published()).filter(pk=pk).first()
+    article = Article.objects.published().for_api().filter(pk=pk).first()
     if article is None:
         return json_response({"detail": "Not found."}, status=404)
     return json_response(article_data(article, request))

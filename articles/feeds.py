@@ -11,8 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from . import ranking
-from .filters import live_providers, live_topics
-from .models import Article
+from .models import Article, Provider, Topic
 from .rendering import plain_text
 from .site import conditional_page, site_description, site_name
 
@@ -68,7 +67,7 @@ class LatestAtomFeed(LatestRssFeed):
 
 class TopicRssFeed(LatestRssFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(live_topics(), slug=slug)
+        return get_object_or_404(Topic.objects.live(), slug=slug)
 
     def articles(self, obj):
         return Article.objects.published().in_topics(obj)
@@ -92,7 +91,7 @@ class TopicAtomFeed(TopicRssFeed):
 
 class ProviderRssFeed(LatestRssFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(live_providers(), slug=slug)
+        return get_object_or_404(Provider.objects.live(), slug=slug)
 
     def articles(self, obj):
         return Article.objects.published().filter(provider=obj)

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,21 +27,12 @@ class ArticleSitemap(Sitemap):
         return item.updated_at
 
 
-def last_live_change(**filters):
-    """The newest ``updated_at`` among live articles matching ``filters`` (NULL when there is none)."""
-    return Subquery(Article.objects.published().filter(**filters).order_by("-updated_at").values("updated_at")[:1])
-
-
 class TopicSitemap(Sitemap):
     changefreq = "hourly"
     priority = 0.5
 
     def items(self):
-        return (
-            Topic.objects.annotate(lastmod=last_live_change(topics=OuterRef("pk")))
-            .filter(lastmod__isnull=False)
-            .order_by("slug")
-        )
+        return Topic.objects.with_last_live_change().order_by("slug")
 
     def lastmod(self, item):
         return item.lastmod
@@ -50,11 +40,7 @@ class TopicSitemap(Sitemap):
 
 class ProviderSitemap(TopicSitemap):
     def items(self):
-        return (
-            Provider.objects.annotate(lastmod=last_live_change(provider=OuterRef("pk")))
-            .filter(lastmod__isnull=False)
-            .order_by("slug")
-        )
+        return Provider.objects.with_last_live_change().order_by("slug")
 
 
 class FrontPageSitemap(Sitemap):

@@ -8,7 +8,6 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -16,26 +15,14 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
-from .filters import ArticleFilter, Facets, live_providers, live_topics
-from .models import Article, RelatedLink
+from .facets import Facets
+from .filters import ArticleFilter
+from .models import Article, Provider, Topic
 from .rendering import clip, http_url, plain_text, render_body, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
 PAGE_SIZE = 20
 SIDEBAR_NEWEST = 6
-
-
-def list_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related("topics", "images")
-
-
-def detail_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related(
-        "topics",
-        "images",
-        "provider__logos",
-        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider")),
-    )
 
 
 def feed_links(kind: str = "", slug: str = "") -> dict:
@@ -58,8 +45,9 @@ def render_list(
     """A paginated, filterable list of ``queryset`` (live articles), with the sidebar."""
     facets = Facets()
     fixed = fixed if searching else (*fixed, "q")
-    filterset = ArticleFilter(request.GET, queryset=queryset, facets=facets, fixed=fixed)
-    paginator = CappedPaginator(list_queryset(filterset.qs), PAGE_SIZE)
+    filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
+    paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
+    filterset.offer_choices(facets)
     page = paginator.get_page(request.GET.get("page"))
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
@@ -96,7 +84,7 @@ def front_page(request):
 @require_safe
 @conditional_page
 def topic_page(request, slug):
-    topic = get_object_or_404(live_topics(), slug=slug)
+    topic = get_object_or_404(Topic.objects.live(), slug=slug)
     return render_list(
         request,
         Article.objects.published().in_topics(topic),
@@ -112,7 +100,7 @@ def topic_page(request, slug):
 @require_safe
 @conditional_page
 def provider_page(request, slug):
-    provider = get_object_or_404(live_providers().prefetch_related("logos"), slug=slug)
+    provider = get_object_or_404(Provider.objects.live().prefetch_related("logos"), slug=slug)
     return render_list(
         request,
         Article.objects.published().filter(provider=provider),
@@ -232,7 +220,7 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
 @require_safe
 @conditional_page
 def article_detail(request, pk, slug):
-    article = get_object_or_404(detail_queryset(Article.objects.published()), pk=pk)
+    article = get_object_or_404(Article.objects.published().for_article_page(), pk=pk)
     if slug != (article.slug or "article"):
         return redirect(article, permanent=True)
     return render(request, "articles/detail.html", article_context(request, article, preview=False))
@@ -244,7 +232,7 @@ def article_preview(request, pk):
     user = request.user
     if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
         raise Http404("No such page.")
-    article = get_object_or_404(detail_queryset(Article.objects.all()), pk=pk)
+    article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
     response = render(request, "articles/detail.html", article_context(request, article, preview=True))
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -438,7 +438,11 @@ def test_the_site_name_comes_from_the_setting_on_pages_feeds_sitemaps_and_json_l
     script = text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert json.loads(script)["publisher"]["name"] == "Harbour <Daily> & Co"
     assert "Harbour &lt;Daily&gt; &amp; Co" in server_error(RequestFactory().get("/")).content.decode()
-    for url in [reverse("articles:latest_rss"), reverse("articles:topic_atom", args=["climate"]), reverse("sitemap-news")]:
+    for url in [
+        reverse("articles:latest_rss"),
+        reverse("articles:topic_atom", args=["climate"]),
+        reverse("sitemap-news"),
+    ]:
         body = client.get(url).content.decode()
         assert "Harbour" in body, url
         assert "Newsroom" not in body, url

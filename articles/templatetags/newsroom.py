@@ -44,7 +44,7 @@ def json_ld(data):
 @register.inclusion_tag("includes/sections.html", takes_context=True)
 def section_nav(context):
     """The section bar: the categories of recent live articles (from the page's facets when it has them)."""
-    from ..filters import Facets
+    from ..facets import Facets
 
     facets = context.get("facets") or Facets()
     return {"categories": facets.categories[:8], "request": context.get("request")}
