@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from .filters import ArticleFilter
-from .models import Article, RelatedLink
+from .models import Article, RelatedLink, http_images
 from .rendering import http_url
 from .site import CappedPaginator, conditional_page
 
@@ -44,7 +44,7 @@ def image_data(image) -> dict:
 
 
 def images_data(images) -> list[dict]:
-    return [image_data(image) for image in images if http_url(image.src)]
+    return [image_data(image) for image in http_images(images)]
 
 
 def provider_data(provider) -> dict | None:

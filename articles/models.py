@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .rendering import http_url
+
 URL_MAX_LENGTH = 2000
 
 
@@ -32,6 +34,11 @@ def provider_key(domain: str) -> str:
     letters only, and would let "À.example" and "à.example" be two providers.
     """
     return domain.strip().lower()
+
+
+def http_images(images) -> list:
+    """The images readers may be shown, in order: those whose source is an absolute http(s) URL."""
+    return [image for image in images if http_url(image.src)]
 
 
 class UniqueKeyMixin:
@@ -117,6 +124,11 @@ class Provider(UniqueKeyMixin, models.Model):
 
     def make_key(self) -> str:
         return provider_key(self.domain)
+
+    @property
+    def logo(self):
+        """The first logo readers may be shown (of the prefetched ones), or None."""
+        return next(iter(http_images(self.logos.all())), None)
 
 
 class Topic(UniqueKeyMixin, models.Model):
@@ -406,6 +418,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    @property
+    def lead_image(self):
+        """The first image readers may be shown (of the prefetched ones), or None."""
+        return next(iter(http_images(self.images.all())), None)
 
     def clean(self):
         if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:

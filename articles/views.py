@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from .facets import Facets
 from .filters import ArticleFilter
-from .models import Article, Provider, Topic
+from .models import Article, Provider, Topic, http_images
 from .rendering import clip, http_url, plain_text, render_body, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
@@ -108,7 +108,7 @@ def provider_page(request, slug):
         description=f"The latest stories from {provider.name} ({provider.domain}) on {site_name()}.",
         fixed=("provider",),
         provider=provider,
-        provider_logo=next((logo for logo in provider.logos.all() if http_url(logo.src)), None),
+        provider_logo=provider.logo,
         kicker="Source",
         feeds=feed_links("provider", provider.slug),
     )
@@ -160,11 +160,8 @@ def search_page(request):
 
 
 def article_context(request, article: Article, *, preview: bool) -> dict:
-    images = [image for image in article.images.all() if http_url(image.src)]
+    images = http_images(article.images.all())
     lead_image = images[0] if images else None
-    logo = None
-    if article.provider:
-        logo = next((item for item in article.provider.logos.all() if http_url(item.src)), None)
     canonical = absolute(request, article.get_absolute_url())
     facets = Facets()
     title, excerpt = plain_text(article.title), plain_text(article.excerpt)
@@ -178,7 +175,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,
         "gallery": images[1:] if article.item_type == "slideshow" else [],
-        "provider_logo": logo,
+        "provider_logo": article.provider.logo if article.provider else None,
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),
         "source_url": http_url(article.web_url) or http_url(article.original_url),

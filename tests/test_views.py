@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import ranking
-from articles.models import Article
+from articles.models import Article, ArticleImage, ProviderLogo
 from articles.site import COUNT_CAP
 from articles.views import PAGE_SIZE, server_error
 
@@ -352,6 +352,28 @@ def test_article_page_never_shows_the_secured_blob_or_unmodelled_seed_data(clien
     assert "unmodelled-tag-value" not in text
     assert "unmodelled-country-value" not in text
     assert "Provider as given" not in text
+
+
+def test_cards_the_article_page_and_the_api_show_only_images_with_an_http_source(client):
+    source = make_provider("Image Source", "images.example")
+    article = make_article("Pictured story", provider=source, images=0)
+    for position, url in enumerate(
+        ["javascript:alert(1)", "/relative.jpg", "https://img.example/a.jpg", "http://img.example/b.jpg"]
+    ):
+        ArticleImage.objects.create(article=article, url=url, position=position)
+    for position, url in enumerate(["data:image/png;base64,AAAA", "https://images.example/logo.png"]):
+        ProviderLogo.objects.create(provider=source, url=url, position=position)
+    card_images = [img["src"] for img in tags(client.get("/")).find("img")]
+    assert card_images == ["https://img.example/a.jpg"]
+    page = tags(client.get(article.get_absolute_url()))
+    assert page.meta("og:image") == "https://img.example/a.jpg"
+    assert [img["src"] for img in page.find("img")] == ["https://images.example/logo.png", "https://img.example/a.jpg"]
+    assert [img["src"] for img in tags(client.get(source.get_absolute_url())).find("img")] == [
+        "https://images.example/logo.png",
+        "https://img.example/a.jpg",
+    ]
+    api = client.get(reverse("articles:api_detail", args=[article.pk])).json()
+    assert [image["url"] for image in api["images"]] == ["https://img.example/a.jpg", "http://img.example/b.jpg"]
 
 
 def test_article_page_plays_only_youtube_embeds(client):

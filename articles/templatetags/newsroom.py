@@ -26,12 +26,6 @@ def http_url_filter(value):
     return http_url(value)
 
 
-@register.filter
-def lead_image(article):
-    """The first image with an http(s) source, from the prefetched images."""
-    return next((image for image in article.images.all() if http_url(image.src)), None)
-
-
 @register.simple_tag
 def json_ld(data):
     """``data`` as a JSON-LD script element; "<", ">" and "&" are escaped so no text can close it."""
