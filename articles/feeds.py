@@ -24,13 +24,15 @@ def conditional(feed):
 
 
 class LatestRssFeed(Feed):
+    """The newest live articles; every other feed narrows them."""
+
     link = "/"
     language = "en"
 
-    def title(self):
+    def title(self, obj=None):
         return f"{site_name()}: latest news"
 
-    def description(self):
+    def description(self, obj=None):
         return site_description()
 
     def items(self, obj=None):
@@ -60,54 +62,57 @@ class LatestRssFeed(Feed):
         return [topic.name for topic in item.topics.all()]
 
 
-class LatestAtomFeed(LatestRssFeed):
-    feed_type = Atom1Feed
-    subtitle = LatestRssFeed.description
+class GroupRssFeed(LatestRssFeed):
+    """The newest live articles of a topic or a source, found by its slug among the live ones."""
 
+    model = None  # Topic or Provider
+    summary = ""  # the description, from the group's {name} and the {site}'s
 
-class TopicRssFeed(LatestRssFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Topic.objects.live(), slug=slug)
+        return get_object_or_404(self.model.objects.live(), slug=slug)
+
+    def title(self, obj):
+        return escape(f"{site_name()}: {obj.name}")
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def description(self, obj):
+        return escape(self.summary.format(name=obj.name, site=site_name()))
+
+
+class TopicRssFeed(GroupRssFeed):
+    model = Topic
+    summary = "The latest news about {name} on {site}."
 
     def articles(self, obj):
         return Article.objects.published().in_topics(obj)
 
-    def title(self, obj):
-        return escape(f"{site_name()}: {obj.name}")
 
-    def link(self, obj):
-        return obj.get_absolute_url()
-
-    def description(self, obj):
-        return escape(f"The latest news about {obj.name} on {site_name()}.")
-
-
-class TopicAtomFeed(TopicRssFeed):
-    feed_type = Atom1Feed
-
-    def subtitle(self, obj):
-        return self.description(obj)
-
-
-class ProviderRssFeed(LatestRssFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Provider.objects.live(), slug=slug)
+class ProviderRssFeed(GroupRssFeed):
+    model = Provider
+    summary = "The latest stories from {name} on {site}."
 
     def articles(self, obj):
         return Article.objects.published().filter(provider=obj)
 
-    def title(self, obj):
-        return escape(f"{site_name()}: {obj.name}")
 
-    def link(self, obj):
-        return obj.get_absolute_url()
+class AtomFeed:
+    """A feed above in Atom, where the description is the subtitle."""
 
-    def description(self, obj):
-        return escape(f"The latest stories from {obj.name} on {site_name()}.")
-
-
-class ProviderAtomFeed(ProviderRssFeed):
     feed_type = Atom1Feed
 
-    def subtitle(self, obj):
+    def subtitle(self, obj=None):
         return self.description(obj)
+
+
+class LatestAtomFeed(AtomFeed, LatestRssFeed):
+    pass
+
+
+class TopicAtomFeed(AtomFeed, TopicRssFeed):
+    pass
+
+
+class ProviderAtomFeed(AtomFeed, ProviderRssFeed):
+    pass
