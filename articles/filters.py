@@ -158,7 +158,7 @@ class ArticleFilter(django_filters.FilterSet):
         ordering = self.current_ordering
         if ordering == "relevance":
             return ranking.order_by_relevance(queryset, self.cleaned_data["q"].strip())
-        return ranking.order_by_name(queryset, ordering, self.now)
+        return ranking.order_by_choice(queryset, ordering, self.now)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
