@@ -6,30 +6,23 @@ over; ``id`` and ``url`` (the article's page here) are added. Only live
 articles, only http(s) URLs, never ``secured`` or the unmodelled seed keys.
 """
 
-import json
 from datetime import timezone as dt_timezone
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from .filters import ArticleFilter
 from .models import Article, RelatedLink, http_images
 from .rendering import http_url
-from .site import CappedPaginator, conditional_page
+from .site import CappedPaginator, conditional_page, json_text
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-# As django.utils.html.json_script does: the JSON stays valid, but no "<" or
-# "&" can ever be read as markup by something that sniffs the content.
-JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
 
 def json_response(data, status: int = 200) -> HttpResponse:
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_ESCAPES)
-    return HttpResponse(text, status=status, content_type="application/json")
+    return HttpResponse(json_text(data), status=status, content_type="application/json")
 
 
 def feed_datetime(value):
