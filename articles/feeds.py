@@ -1,8 +1,14 @@
 """RSS 2.0 and Atom feeds: the latest live articles, per topic and per source.
 
-Titles and descriptions (the feed's and each item's) are HTML-escaped here,
-because feed readers render both as HTML; Django double-escapes item titles
-by default for the same reason.
+Every name and text a reader shows is HTML-escaped here: titles and
+descriptions (the feed's and each item's), because feed readers render both
+as HTML (Django double-escapes item titles by default for the same reason),
+and topic and source names (RSS ``<category>`` and ``<dc:creator>``, Atom
+``category`` and ``author``), because some readers do the same with those:
+Miniflux strips tags from ``<dc:creator>`` and decodes its entities, and
+feedparser hands categories and authors on unsanitised to programs that may
+show them as HTML. Readers that show these as plain text then show a name
+with "<", ">" or "&" in it as escaped text, which is harmless.
 """
 
 from django.contrib.syndication.views import Feed
@@ -56,10 +62,10 @@ class LatestRssFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return item.provider.name if item.provider else None
+        return escape(item.provider.name) if item.provider else None
 
     def item_categories(self, item):
-        return [topic.name for topic in item.topics.all()]
+        return [escape(topic.name) for topic in item.topics.all()]
 
 
 class GroupRssFeed(LatestRssFeed):
