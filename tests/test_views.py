@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import ranking
+from articles.facets import Facets
+from articles.filters import ORDERING_CHOICES, ArticleFilter
 from articles.models import Article, ArticleImage, ProviderLogo
 from articles.site import COUNT_CAP
 from articles.views import PAGE_SIZE, server_error
@@ -23,7 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(response) -> list[str]:
-    return [article.title for article in response.context["articles"]]
+    return titles_of(response.context["articles"])
+
+
+def titles_of(articles) -> list[str]:
+    return [article.title for article in articles]
 
 
 class Tags(HTMLParser):
@@ -170,6 +176,18 @@ def test_a_bad_filter_value_gives_the_page_with_a_readable_error(client, params,
     assert message in text
     assert 'role="alert"' in text
     assert titles(response) == ["Still listed"]
+
+
+def test_reading_the_filtered_list_leaves_the_form_alone_until_the_page_offers_its_choices():
+    make_article("Analysis story", category="analysis")
+    filterset = ArticleFilter({"ordering": "relevance"}, queryset=Article.objects.published())
+    assert titles_of(filterset.qs) == ["Analysis story"]
+    assert filterset.form.fields["ordering"].choices == ORDERING_CHOICES
+    assert filterset.form.fields["category"].widget.choices == []
+    filterset.offer_choices(Facets())
+    assert not filterset.form.errors
+    assert [value for value, _ in filterset.form.fields["ordering"].choices] == ["hot", "newest", "quality", "heat"]
+    assert filterset.form.fields["category"].widget.choices == [("", "Any category"), ("analysis", "Analysis")]
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "99999", "1.5", "9" * 30])
