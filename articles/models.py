@@ -71,16 +71,17 @@ class ArticleGroupQuerySet(models.QuerySet):
 
     articles_lookup = ""  # how an article refers to the group
 
-    def live_articles(self):
+    def _live_articles(self):
         """The live articles of the row at hand, for a subquery."""
         return Article.objects.published().filter(**{self.articles_lookup: models.OuterRef("pk")})
 
     def live(self):
-        return self.filter(models.Exists(self.live_articles()))
+        """Those readers see: with at least one live article."""
+        return self.filter(models.Exists(self._live_articles()))
 
     def with_last_live_change(self):
         """The live ones, each with ``lastmod``: the newest ``updated_at`` of its live articles."""
-        newest = self.live_articles().order_by("-updated_at").values("updated_at")[:1]
+        newest = self._live_articles().order_by("-updated_at").values("updated_at")[:1]
         return self.annotate(lastmod=models.Subquery(newest)).filter(lastmod__isnull=False)
 
 
