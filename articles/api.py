@@ -6,31 +6,23 @@ over; ``id`` and ``url`` (the article's page here) are added. Only live
 articles, only http(s) URLs, never ``secured`` or the unmodelled seed keys.
 """
 
-import json
 from datetime import timezone as dt_timezone
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from .filters import ArticleFilter
-from .models import Article, RelatedLink
+from .models import Article, RelatedLink, http_images
 from .rendering import http_url
-from .views import CappedPaginator, conditional_page
+from .site import CappedPaginator, conditional_page, json_text
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-# As django.utils.html.json_script does: the JSON stays valid, but no "<" or
-# "&" can ever be read as markup by something that sniffs the content.
-JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
 
 def json_response(data, status: int = 200) -> HttpResponse:
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_ESCAPES)
-    return HttpResponse(text, status=status, content_type="application/json")
+    return HttpResponse(json_text(data), status=status, content_type="application/json")
 
 
 def feed_datetime(value):
@@ -45,7 +37,7 @@ def image_data(image) -> dict:
 
 
 def images_data(images) -> list[dict]:
-    return [image_data(image) for image in images if http_url(image.src)]
+    return [image_data(image) for image in http_images(images)]
 
 
 def provider_data(provider) -> dict | None:
@@ -89,14 +81,6 @@ def article_data(article: Article, request) -> dict:
     }
 
 
-def api_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related(
-        "topics",
-        "images",
-        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").prefetch_related("images")),
-    )
-
-
 def page_size(request) -> int:
     try:
         size = int(request.GET.get("page_size", PAGE_SIZE))
@@ -112,7 +96,7 @@ def article_list(request):
     filterset = ArticleFilter(request.GET, queryset=Article.objects.published(), default_ordering="newest")
     if not filterset.is_valid():
         return json_response({"errors": filterset.errors.get_json_data()}, status=400)
-    paginator = CappedPaginator(api_queryset(filterset.qs), page_size(request))
+    paginator = CappedPaginator(filterset.qs.for_api(), page_size(request))
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
@@ -138,7 +122,7 @@ def article_list(request):
 @require_safe
 @conditional_page
 def article_detail(request, pk):
-    article = api_queryset(Article.objects.published()).filter(pk=pk).first()
+    article = Article.objects.published().for_api().filter(pk=pk).first()
     if article is None:
         return json_response({"detail": "Not found."}, status=404)
     return json_response(article_data(article, request))

@@ -1,8 +1,14 @@
 """RSS 2.0 and Atom feeds: the latest live articles, per topic and per source.
 
-Titles and descriptions (the feed's and each item's) are HTML-escaped here,
-because feed readers render both as HTML; Django double-escapes item titles
-by default for the same reason.
+Every name and text a reader shows is HTML-escaped here: titles and
+descriptions (the feed's and each item's), because feed readers render both
+as HTML (Django double-escapes item titles by default for the same reason),
+and topic and source names (RSS ``<category>`` and ``<dc:creator>``, Atom
+``category`` and ``author``), because some readers do the same with those:
+Miniflux strips tags from ``<dc:creator>`` and decodes its entities, and
+feedparser hands categories and authors on unsanitised to programs that may
+show them as HTML. Readers that show these as plain text then show a name
+with "<", ">" or "&" in it as escaped text, which is harmless.
 """
 
 from django.contrib.syndication.views import Feed
@@ -11,10 +17,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from . import ranking
-from .filters import live_providers, live_topics
-from .models import Article
+from .models import Article, Provider, Topic
 from .rendering import plain_text
-from .views import SITE_DESCRIPTION, SITE_NAME, conditional_page
+from .site import conditional_page, site_description, site_name
 
 FEED_SIZE = 30
 
@@ -25,10 +30,16 @@ def conditional(feed):
 
 
 class LatestRssFeed(Feed):
-    title = f"{SITE_NAME}: latest news"
+    """The newest live articles; every other feed narrows them."""
+
     link = "/"
-    description = SITE_DESCRIPTION
     language = "en"
+
+    def title(self, obj=None):
+        return f"{site_name()}: latest news"
+
+    def description(self, obj=None):
+        return site_description()
 
     def items(self, obj=None):
         return (self.articles(obj).select_related("provider").prefetch_related("topics").order_by(*ranking.NEWEST))[
@@ -51,60 +62,63 @@ class LatestRssFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return item.provider.name if item.provider else None
+        return escape(item.provider.name) if item.provider else None
 
     def item_categories(self, item):
-        return [topic.name for topic in item.topics.all()]
+        return [escape(topic.name) for topic in item.topics.all()]
 
 
-class LatestAtomFeed(LatestRssFeed):
-    feed_type = Atom1Feed
-    subtitle = LatestRssFeed.description
+class GroupRssFeed(LatestRssFeed):
+    """The newest live articles of a topic or a source, found by its slug among the live ones."""
 
+    model = None  # Topic or Provider
+    summary = ""  # the description, from the group's {name} and the {site}'s
 
-class TopicRssFeed(LatestRssFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(live_topics(), slug=slug)
+        return get_object_or_404(self.model.objects.live(), slug=slug)
+
+    def title(self, obj):
+        return escape(f"{site_name()}: {obj.name}")
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def description(self, obj):
+        return escape(self.summary.format(name=obj.name, site=site_name()))
+
+
+class TopicRssFeed(GroupRssFeed):
+    model = Topic
+    summary = "The latest news about {name} on {site}."
 
     def articles(self, obj):
         return Article.objects.published().in_topics(obj)
 
-    def title(self, obj):
-        return escape(f"{SITE_NAME}: {obj.name}")
 
-    def link(self, obj):
-        return obj.get_absolute_url()
-
-    def description(self, obj):
-        return escape(f"The latest news about {obj.name} on {SITE_NAME}.")
-
-
-class TopicAtomFeed(TopicRssFeed):
-    feed_type = Atom1Feed
-
-    def subtitle(self, obj):
-        return self.description(obj)
-
-
-class ProviderRssFeed(LatestRssFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(live_providers(), slug=slug)
+class ProviderRssFeed(GroupRssFeed):
+    model = Provider
+    summary = "The latest stories from {name} on {site}."
 
     def articles(self, obj):
         return Article.objects.published().filter(provider=obj)
 
-    def title(self, obj):
-        return escape(f"{SITE_NAME}: {obj.name}")
 
-    def link(self, obj):
-        return obj.get_absolute_url()
+class AtomFeed:
+    """A feed above in Atom, where the description is the subtitle."""
 
-    def description(self, obj):
-        return escape(f"The latest stories from {obj.name} on {SITE_NAME}.")
-
-
-class ProviderAtomFeed(ProviderRssFeed):
     feed_type = Atom1Feed
 
-    def subtitle(self, obj):
+    def subtitle(self, obj=None):
         return self.description(obj)
+
+
+class LatestAtomFeed(AtomFeed, LatestRssFeed):
+    pass
+
+
+class TopicAtomFeed(AtomFeed, TopicRssFeed):
+    pass
+
+
+class ProviderAtomFeed(AtomFeed, ProviderRssFeed):
+    pass

@@ -1,17 +1,16 @@
 """The one FilterSet behind every article list: pages, search, the JSON API.
 
 It only ever narrows the queryset it is given (the view passes live articles),
-and the choices it offers come from ``Facets``, so neither a choice nor a
-validation message can reveal a topic or a source that has no live article.
-A bad value leaves that filter out and puts a readable error on the form.
+it accepts only live topics and sources, and the choices a page offers come
+from ``Facets``, so neither a choice nor a validation message can reveal a
+topic or a source that has no live article. A bad value leaves that filter out
+and puts a readable error on the form.
 """
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from . import ranking
 from .models import Article, Provider, Topic
@@ -24,14 +23,6 @@ ORDERING_CHOICES = [
     ("relevance", "Relevance"),
 ]
 INT_LIMIT = 2**31 - 1
-
-
-def live_topics(request=None):
-    return Topic.objects.filter(Exists(Article.objects.published().filter(topics=OuterRef("pk"))))
-
-
-def live_providers(request=None):
-    return Provider.objects.filter(Exists(Article.objects.published().filter(provider=OuterRef("pk"))))
 
 
 class ArticleFilterForm(forms.Form):
@@ -58,13 +49,13 @@ class ArticleFilter(django_filters.FilterSet):
     )
     topic = django_filters.ModelMultipleChoiceFilter(
         label="Topics",
-        queryset=live_topics,
+        queryset=lambda request: Topic.objects.live(),  # a callable: "live" depends on the time of the request
         to_field_name="slug",
         method="filter_topics",
         widget=forms.CheckboxSelectMultiple,
     )
     provider = django_filters.ModelChoiceFilter(
-        label="Source", queryset=live_providers, to_field_name="slug", widget=forms.Select
+        label="Source", queryset=lambda request: Provider.objects.live(), to_field_name="slug", widget=forms.Select
     )
     # Free text, offered as a select of the categories and types of recent articles.
     category = django_filters.CharFilter(label="Category", field_name="category", max_length=100, widget=forms.Select)
@@ -88,30 +79,26 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
-    def __init__(self, data=None, queryset=None, *, facets=None, default_ordering="hot", fixed=(), **kwargs):
-        """``facets`` supplies the choices the form offers; ``fixed`` names the
-        filters the page applies itself (the topic page's topic), which the
-        form then leaves out."""
+    def __init__(self, data=None, queryset=None, *, default_ordering="hot", fixed=(), **kwargs):
+        """``fixed`` names the filters the page applies itself (the topic
+        page's topic), which the form then leaves out."""
         super().__init__(data, queryset, **kwargs)
-        self.facets = facets
         self.default_ordering = default_ordering
         self.now = timezone.now()
         for name in fixed:
             self.filters.pop(name, None)
 
     @property
-    def qs(self):
-        queryset = super().qs
-        if self.facets is not None:
-            self.offer_choices(self.facets)
-        return queryset
-
-    @property
     def cleaned_data(self) -> dict:
         return getattr(self.form, "cleaned_data", {})
 
     def offer_choices(self, facets) -> None:
-        """Options from the facets, plus whatever valid value is chosen now."""
+        """Give the form's selects their options for a page: the facets', plus whatever valid value is chosen now.
+
+        The values are validated first, against every ordering: this only
+        changes what the page shows, never what a request may ask for.
+        """
+        self.is_valid()
         fields, cleaned = self.form.fields, self.cleaned_data
         if "topic" in fields:
             topics = list(facets.topics_by_name)
@@ -171,7 +158,7 @@ class ArticleFilter(django_filters.FilterSet):
         ordering = self.current_ordering
         if ordering == "relevance":
             return ranking.order_by_relevance(queryset, self.cleaned_data["q"].strip())
-        return ranking.order_by_name(queryset, ordering, self.now)
+        return ranking.order_by_choice(queryset, ordering, self.now)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -184,65 +171,3 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_nothing(self, queryset, name, value):
         return queryset
-
-
-class Facets:
-    """What the recent window (the ``HOT_WINDOW`` newest live articles) holds.
-
-    The filter form offers these choices, the sidebar shows the newest
-    stories and the top topics, the section bar the categories. One query
-    reads the window's ids; each facet is then one query by primary key, run
-    when first used and kept for the request. Bounding them by the window
-    keeps every page's cost the same however large the archive grows.
-    """
-
-    TOPIC_CHOICES = 24
-
-    @cached_property
-    def _window(self) -> list[tuple[int, str, str, int | None]]:
-        """(id, category, type, provider id) of the window's articles, newest first."""
-        rows = (
-            Article.objects.published()
-            .order_by(*ranking.NEWEST)
-            .values_list("pk", "category", "item_type", "provider_id")
-        )
-        return list(rows[: ranking.HOT_WINDOW])
-
-    @property
-    def ids(self) -> list[int]:
-        return [row[0] for row in self._window]
-
-    def newest(self, limit: int) -> list[Article]:
-        ids = self.ids[:limit]
-        articles = Article.objects.filter(pk__in=ids).select_related("provider").in_bulk()
-        return [articles[pk] for pk in ids if pk in articles]
-
-    @cached_property
-    def topics(self) -> list[Topic]:
-        """Topics of the window, most covered first, each with ``story_count`` (live articles in the window)."""
-        return list(
-            Topic.objects.filter(articles__in=self.ids)
-            .annotate(story_count=Count("articles"))
-            .order_by("-story_count", "name")
-        )
-
-    @property
-    def top_topics(self) -> list[Topic]:
-        return self.topics[:10]
-
-    @property
-    def topics_by_name(self) -> list[Topic]:
-        return sorted(self.topics[: self.TOPIC_CHOICES], key=lambda topic: topic.name.casefold())
-
-    @cached_property
-    def providers(self) -> list[Provider]:
-        ids = {provider_id for *_, provider_id in self._window if provider_id}
-        return list(Provider.objects.filter(pk__in=ids).order_by("name"))
-
-    @property
-    def categories(self) -> list[str]:
-        return sorted({category for _, category, _, _ in self._window if category}, key=str.casefold)
-
-    @property
-    def types(self) -> list[str]:
-        return sorted({item_type for _, _, item_type, _ in self._window if item_type}, key=str.casefold)

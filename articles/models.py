@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .rendering import http_url
+
 URL_MAX_LENGTH = 2000
 
 
@@ -32,6 +34,11 @@ def provider_key(domain: str) -> str:
     letters only, and would let "À.example" and "à.example" be two providers.
     """
     return domain.strip().lower()
+
+
+def http_images(images) -> list:
+    """The images readers may be shown, in order: those whose source is an absolute http(s) URL."""
+    return [image for image in images if http_url(image.src)]
 
 
 class UniqueKeyMixin:
@@ -59,6 +66,33 @@ class UniqueKeyMixin:
         super().save(*args, **kwargs)
 
 
+class ArticleGroupQuerySet(models.QuerySet):
+    """Providers or topics: readers see one (its page, feeds, sitemap entry) while it has a live article."""
+
+    articles_lookup = ""  # how an article refers to the group
+
+    def _live_articles(self):
+        """The live articles of the row at hand, for a subquery."""
+        return Article.objects.published().filter(**{self.articles_lookup: models.OuterRef("pk")})
+
+    def live(self):
+        """Those readers see: with at least one live article."""
+        return self.filter(models.Exists(self._live_articles()))
+
+    def with_last_live_change(self):
+        """The live ones, each with ``lastmod``: the newest ``updated_at`` of its live articles."""
+        newest = self._live_articles().order_by("-updated_at").values("updated_at")[:1]
+        return self.annotate(lastmod=models.Subquery(newest)).filter(lastmod__isnull=False)
+
+
+class ProviderQuerySet(ArticleGroupQuerySet):
+    articles_lookup = "provider"
+
+
+class TopicQuerySet(ArticleGroupQuerySet):
+    articles_lookup = "topics"
+
+
 class Provider(UniqueKeyMixin, models.Model):
     name = models.CharField("name", max_length=200, help_text="The source's name as first seen, e.g. “Reuters”.")
     domain = models.CharField(
@@ -78,6 +112,8 @@ class Provider(UniqueKeyMixin, models.Model):
     key_source = "domain"
     duplicate_message = "A provider with this domain already exists (case does not matter)."
 
+    objects = ProviderQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -89,6 +125,11 @@ class Provider(UniqueKeyMixin, models.Model):
 
     def make_key(self) -> str:
         return provider_key(self.domain)
+
+    @property
+    def logo(self):
+        """The first logo readers may be shown (of the prefetched ones), or None."""
+        return next(iter(http_images(self.logos.all())), None)
 
 
 class Topic(UniqueKeyMixin, models.Model):
@@ -104,6 +145,8 @@ class Topic(UniqueKeyMixin, models.Model):
 
     key_source = "name"
     duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -140,6 +183,28 @@ class ArticleQuerySet(models.QuerySet):
         """
         through = Article.topics.through.objects.filter(article_id=models.OuterRef("pk"), topic__in=topics)
         return self.filter(models.Exists(through))
+
+    # What each page type loads with its articles: a fixed number of queries, however many articles.
+
+    def for_cards(self):
+        """With what a story card shows: the source, the topics and the images."""
+        return self.select_related("provider").prefetch_related("topics", "images")
+
+    def for_article_page(self):
+        """With what the article page shows besides: the source's logos, the related coverage and its sources."""
+        related = RelatedLink.objects.select_related("provider")
+        return self.for_cards().prefetch_related("provider__logos", models.Prefetch("related_links", queryset=related))
+
+    def for_api(self):
+        """With what the JSON API gives besides a card's: the related coverage, its sources and images."""
+        related = RelatedLink.objects.select_related("provider").prefetch_related("images")
+        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related))
+
+    def for_export(self):
+        """With everything a seed file holds."""
+        return self.for_cards().prefetch_related(
+            "provider__logos", "related_links__images", "related_links__provider__logos"
+        )
 
     def edited_since_import(self):
         return self.filter(edited_at__isnull=False, imported_at__isnull=False, edited_at__gt=models.F("imported_at"))
@@ -354,6 +419,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    @property
+    def lead_image(self):
+        """The first image readers may be shown (of the prefetched ones), or None."""
+        return next(iter(http_images(self.images.all())), None)
 
     def clean(self):
         if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:

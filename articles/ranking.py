@@ -94,7 +94,8 @@ def order_hot(queryset, now):
     return ranked.order_by(F("hot").desc(nulls_last=True), *NEWEST)
 
 
-def order_by_name(queryset, ordering: str, now):
+def order_by_choice(queryset, ordering: str, now):
+    """``queryset`` in the reader's chosen ordering: "hot", "newest", "quality" or "heat" (anything else: newest)."""
     if ordering == "hot":
         return order_hot(queryset, now)
     return queryset.order_by(*ORDERINGS.get(ordering, NEWEST))

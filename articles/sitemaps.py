@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from . import ranking
 from .models import Article, Provider, Topic
-from .views import SITE_NAME, conditional_page
+from .site import conditional_page
 
 NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
@@ -28,21 +27,12 @@ class ArticleSitemap(Sitemap):
         return item.updated_at
 
 
-def last_live_change(**filters):
-    """The newest ``updated_at`` among live articles matching ``filters`` (NULL when there is none)."""
-    return Subquery(Article.objects.published().filter(**filters).order_by("-updated_at").values("updated_at")[:1])
-
-
 class TopicSitemap(Sitemap):
     changefreq = "hourly"
     priority = 0.5
 
     def items(self):
-        return (
-            Topic.objects.annotate(lastmod=last_live_change(topics=OuterRef("pk")))
-            .filter(lastmod__isnull=False)
-            .order_by("slug")
-        )
+        return Topic.objects.with_last_live_change().order_by("slug")
 
     def lastmod(self, item):
         return item.lastmod
@@ -50,11 +40,7 @@ class TopicSitemap(Sitemap):
 
 class ProviderSitemap(TopicSitemap):
     def items(self):
-        return (
-            Provider.objects.annotate(lastmod=last_live_change(provider=OuterRef("pk")))
-            .filter(lastmod__isnull=False)
-            .order_by("slug")
-        )
+        return Provider.objects.with_last_live_change().order_by("slug")
 
 
 class FrontPageSitemap(Sitemap):
@@ -90,5 +76,5 @@ def news_sitemap(request):
         .only("id", "slug", "title", "published_at")
         .order_by(*ranking.NEWEST)[:NEWS_LIMIT]
     )
-    context = {"articles": articles, "publication": SITE_NAME, "base": request.build_absolute_uri("/")[:-1]}
+    context = {"articles": articles, "base": request.build_absolute_uri("/")[:-1]}
     return render(request, "sitemaps/news.xml", context, content_type="application/xml; charset=utf-8")

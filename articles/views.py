@@ -8,59 +8,21 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.decorators import decorator_from_middleware
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from .filters import ArticleFilter, Facets, live_providers, live_topics
-from .models import Article, RelatedLink
+from .facets import Facets
+from .filters import ArticleFilter
+from .models import Article, Provider, Topic, http_images
 from .rendering import clip, http_url, plain_text, render_body, video_embed
+from .site import CappedPaginator, conditional_page, site_description, site_name
 
-SITE_NAME = "Newsroom"
-SITE_DESCRIPTION = (
-    "Newsroom: the day's technology and public-interest news from trusted sources, ranked by what matters now."
-)
 PAGE_SIZE = 20
-COUNT_CAP = 1_000  # beyond this a list says "more than 1,000": counting stays cheap whatever the archive
 SIDEBAR_NEWEST = 6
-
-# An ETag from the rendered bytes, and 304 Not Modified when it matches:
-# correct whatever changed (an edit, a go-live time passing), and cheap.
-conditional_page = decorator_from_middleware(ConditionalGetMiddleware)
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` rows, so counting never scans the whole archive."""
-
-    @cached_property
-    def count(self) -> int:
-        # Only the ids: a count needs no ranking expression computed.
-        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
-
-
-def list_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related("topics", "images")
-
-
-def detail_queryset(queryset):
-    return queryset.select_related("provider").prefetch_related(
-        "topics",
-        "images",
-        "provider__logos",
-        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider")),
-    )
 
 
 def feed_links(kind: str = "", slug: str = "") -> dict:
@@ -83,8 +45,9 @@ def render_list(
     """A paginated, filterable list of ``queryset`` (live articles), with the sidebar."""
     facets = Facets()
     fixed = fixed if searching else (*fixed, "q")
-    filterset = ArticleFilter(request.GET, queryset=queryset, facets=facets, fixed=fixed)
-    paginator = CappedPaginator(list_queryset(filterset.qs), PAGE_SIZE)
+    filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
+    paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
+    filterset.offer_choices(facets)
     page = paginator.get_page(request.GET.get("page"))
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
@@ -113,7 +76,7 @@ def front_page(request):
         request,
         Article.objects.published(),
         heading="Latest news" if latest else "Top stories",
-        description=SITE_DESCRIPTION,
+        description=site_description(),
         is_front=True,
     )
 
@@ -121,12 +84,12 @@ def front_page(request):
 @require_safe
 @conditional_page
 def topic_page(request, slug):
-    topic = get_object_or_404(live_topics(), slug=slug)
+    topic = get_object_or_404(Topic.objects.live(), slug=slug)
     return render_list(
         request,
         Article.objects.published().in_topics(topic),
         heading=topic.name,
-        description=f"The latest news about {topic.name} on {SITE_NAME}.",
+        description=f"The latest news about {topic.name} on {site_name()}.",
         fixed=("topic",),
         topic=topic,
         kicker="Topic",
@@ -137,15 +100,15 @@ def topic_page(request, slug):
 @require_safe
 @conditional_page
 def provider_page(request, slug):
-    provider = get_object_or_404(live_providers().prefetch_related("logos"), slug=slug)
+    provider = get_object_or_404(Provider.objects.live().prefetch_related("logos"), slug=slug)
     return render_list(
         request,
         Article.objects.published().filter(provider=provider),
         heading=provider.name,
-        description=f"The latest stories from {provider.name} ({provider.domain}) on {SITE_NAME}.",
+        description=f"The latest stories from {provider.name} ({provider.domain}) on {site_name()}.",
         fixed=("provider",),
         provider=provider,
-        provider_logo=next((logo for logo in provider.logos.all() if http_url(logo.src)), None),
+        provider_logo=provider.logo,
         kicker="Source",
         feeds=feed_links("provider", provider.slug),
     )
@@ -162,7 +125,7 @@ def category_page(request, name):
         request,
         articles,
         heading=name.capitalize(),
-        description=f"{name.capitalize()}: the latest stories on {SITE_NAME}.",
+        description=f"{name.capitalize()}: the latest stories on {site_name()}.",
         fixed=("category",),
         kicker="Section",
     )
@@ -176,7 +139,7 @@ def search_page(request):
         facets = Facets()
         context = {
             "page_title": "Search",
-            "meta_description": f"Search the news on {SITE_NAME}.",
+            "meta_description": f"Search the news on {site_name()}.",
             "canonical_url": absolute(request, request.path),
             "noindex": True,
             "facets": facets,
@@ -188,7 +151,7 @@ def search_page(request):
         request,
         Article.objects.published(),
         heading=f"Results for “{query}”" if query else "Search results",
-        description=f"Search results on {SITE_NAME}.",
+        description=f"Search results on {site_name()}.",
         template="articles/search.html",
         searching=True,
         feeds=None,
@@ -197,11 +160,8 @@ def search_page(request):
 
 
 def article_context(request, article: Article, *, preview: bool) -> dict:
-    images = [image for image in article.images.all() if http_url(image.src)]
+    images = http_images(article.images.all())
     lead_image = images[0] if images else None
-    logo = None
-    if article.provider:
-        logo = next((item for item in article.provider.logos.all() if http_url(item.src)), None)
     canonical = absolute(request, article.get_absolute_url())
     facets = Facets()
     title, excerpt = plain_text(article.title), plain_text(article.excerpt)
@@ -215,7 +175,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,
         "gallery": images[1:] if article.item_type == "slideshow" else [],
-        "provider_logo": logo,
+        "provider_logo": article.provider.logo if article.provider else None,
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),
         "source_url": http_url(article.web_url) or http_url(article.original_url),
@@ -243,7 +203,7 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
         "image": [image.src for image in images],
         "keywords": [topic.name for topic in article.topics.all()],
-        "publisher": {"@type": "Organization", "name": SITE_NAME},
+        "publisher": {"@type": "Organization", "name": site_name()},
     }
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
@@ -257,7 +217,7 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
 @require_safe
 @conditional_page
 def article_detail(request, pk, slug):
-    article = get_object_or_404(detail_queryset(Article.objects.published()), pk=pk)
+    article = get_object_or_404(Article.objects.published().for_article_page(), pk=pk)
     if slug != (article.slug or "article"):
         return redirect(article, permanent=True)
     return render(request, "articles/detail.html", article_context(request, article, preview=False))
@@ -269,7 +229,7 @@ def article_preview(request, pk):
     user = request.user
     if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
         raise Http404("No such page.")
-    article = get_object_or_404(detail_queryset(Article.objects.all()), pk=pk)
+    article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
     response = render(request, "articles/detail.html", article_context(request, article, preview=True))
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -305,4 +265,4 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     """The 500 page renders without a database or a request context: either may be what failed."""
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    return HttpResponse(loader.get_template("500.html").render({"site_name": site_name()}), status=500)

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from articles import views
 from articles.caching import cache_public_page
+from articles.site import conditional_page
 from articles.sitemaps import SITEMAPS, news_sitemap
 from newsroom.views import healthz
 
@@ -13,14 +14,14 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        cache_public_page(views.conditional_page(sitemap_views.index)),
+        cache_public_page(conditional_page(sitemap_views.index)),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap-index",
     ),
     path("sitemap-news.xml", cache_public_page(news_sitemap), name="sitemap-news"),
     path(
         "sitemap-<section>.xml",
-        cache_public_page(views.conditional_page(sitemap_views.sitemap)),
+        cache_public_page(conditional_page(sitemap_views.sitemap)),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

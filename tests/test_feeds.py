@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -15,6 +16,7 @@ from .site_factories import make_article, make_provider
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 
@@ -85,6 +87,46 @@ def test_feed_titles_and_descriptions_are_escaped_so_readers_show_markup_as_text
     item = root.find("./channel/item")
     assert item.findtext("title") == "A &lt;b&gt;bold&lt;/b&gt; claim"
     assert item.findtext("description") == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"
+
+
+class AsHtml(HTMLParser):
+    """What a feed reader that renders an element's text as HTML makes of it: its tags and the text it shows."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.shown = [], ""
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.shown += data
+
+
+@pytest.mark.parametrize("name", ["<b>x</b>&amp;", "<script>"])
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_topic_and_source_names_in_feeds_are_escaped_so_readers_show_markup_as_text(client, kind, name):
+    source = make_provider(name, "named.example")
+    make_article("Named story", provider=source, topics=[name, "Plain topic"])
+    for url in [reverse(f"articles:latest_{kind}"), reverse(f"articles:provider_{kind}", args=["named-example"])]:
+        root = parse(client.get(url))
+        if kind == "rss":
+            item = root.find("./channel/item")
+            categories = [category.text for category in item.findall("category")]
+            authors = [item.findtext(f"{DC}creator")]
+        else:
+            item = root.find(f"{ATOM}entry")
+            categories = [category.get("term") for category in item.findall(f"{ATOM}category")]
+            authors = [item.findtext(f"{ATOM}author/{ATOM}name")]
+        for text, expected in [
+            *zip(categories, [name, "Plain topic"], strict=True),
+            *zip(authors, [name], strict=True),
+        ]:
+            rendered = AsHtml(text)
+            assert rendered.tags == [], (url, text)
+            assert rendered.shown == expected, (url, text)
 
 
 def test_sitemap_index_lists_every_section_and_each_section_has_lastmod(client, stories):

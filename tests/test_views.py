@@ -13,8 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import ranking
-from articles.models import Article
-from articles.views import COUNT_CAP, PAGE_SIZE, server_error
+from articles.facets import Facets
+from articles.filters import ORDERING_CHOICES, ArticleFilter
+from articles.models import Article, ArticleImage, ProviderLogo
+from articles.site import COUNT_CAP
+from articles.views import PAGE_SIZE, server_error
 
 from .site_factories import SECRET, make_article, make_provider
 
@@ -22,7 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(response) -> list[str]:
-    return [article.title for article in response.context["articles"]]
+    return titles_of(response.context["articles"])
+
+
+def titles_of(articles) -> list[str]:
+    return [article.title for article in articles]
 
 
 class Tags(HTMLParser):
@@ -171,6 +178,18 @@ def test_a_bad_filter_value_gives_the_page_with_a_readable_error(client, params,
     assert titles(response) == ["Still listed"]
 
 
+def test_reading_the_filtered_list_leaves_the_form_alone_until_the_page_offers_its_choices():
+    make_article("Analysis story", category="analysis")
+    filterset = ArticleFilter({"ordering": "relevance"}, queryset=Article.objects.published())
+    assert titles_of(filterset.qs) == ["Analysis story"]
+    assert filterset.form.fields["ordering"].choices == ORDERING_CHOICES
+    assert filterset.form.fields["category"].widget.choices == []
+    filterset.offer_choices(Facets())
+    assert not filterset.form.errors
+    assert [value for value, _ in filterset.form.fields["ordering"].choices] == ["hot", "newest", "quality", "heat"]
+    assert filterset.form.fields["category"].widget.choices == [("", "Any category"), ("analysis", "Analysis")]
+
+
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "99999", "1.5", "9" * 30])
 def test_a_bad_page_number_never_breaks_the_page(client, page):
     make_article("Only story")
@@ -227,7 +246,7 @@ def test_sort_links_and_the_filter_form_drop_the_page_number(client):
 
 
 def test_counting_stops_at_the_cap(client, monkeypatch):
-    monkeypatch.setattr("articles.views.COUNT_CAP", 3)
+    monkeypatch.setattr("articles.site.COUNT_CAP", 3)
     for number in range(5):
         make_article(f"Story {number}")
     response = client.get("/?ordering=newest")
@@ -353,6 +372,28 @@ def test_article_page_never_shows_the_secured_blob_or_unmodelled_seed_data(clien
     assert "Provider as given" not in text
 
 
+def test_cards_the_article_page_and_the_api_show_only_images_with_an_http_source(client):
+    source = make_provider("Image Source", "images.example")
+    article = make_article("Pictured story", provider=source, images=0)
+    for position, url in enumerate(
+        ["javascript:alert(1)", "/relative.jpg", "https://img.example/a.jpg", "http://img.example/b.jpg"]
+    ):
+        ArticleImage.objects.create(article=article, url=url, position=position)
+    for position, url in enumerate(["data:image/png;base64,AAAA", "https://images.example/logo.png"]):
+        ProviderLogo.objects.create(provider=source, url=url, position=position)
+    card_images = [img["src"] for img in tags(client.get("/")).find("img")]
+    assert card_images == ["https://img.example/a.jpg"]
+    page = tags(client.get(article.get_absolute_url()))
+    assert page.meta("og:image") == "https://img.example/a.jpg"
+    assert [img["src"] for img in page.find("img")] == ["https://images.example/logo.png", "https://img.example/a.jpg"]
+    assert [img["src"] for img in tags(client.get(source.get_absolute_url())).find("img")] == [
+        "https://images.example/logo.png",
+        "https://img.example/a.jpg",
+    ]
+    api = client.get(reverse("articles:api_detail", args=[article.pk])).json()
+    assert [image["url"] for image in api["images"]] == ["https://img.example/a.jpg", "http://img.example/b.jpg"]
+
+
 def test_article_page_plays_only_youtube_embeds(client):
     youtube = make_article(
         "Video from YouTube",
@@ -422,6 +463,29 @@ def test_every_page_has_title_description_canonical_open_graph_twitter_and_landm
     assert page.find("a", href="#main")[0]["class"] == "skip-link"
     search_boxes = page.find("form", role="search", action="/search/")
     assert search_boxes, "a search box on every page"
+
+
+def test_the_site_name_comes_from_the_setting_on_pages_feeds_sitemaps_and_json_ld(client, settings, time_machine):
+    settings.NEWSROOM_SITE_NAME = "Harbour <Daily> & Co"
+    time_machine.move_to(timezone.now(), tick=False)
+    article = make_article("Named story", topics=["Climate"])
+    page = client.get(article.get_absolute_url())
+    text = page.content.decode()
+    assert "<title>Named story · Harbour &lt;Daily&gt; &amp; Co</title>" in text
+    assert tags(page).meta("og:site_name") == "Harbour <Daily> & Co"
+    assert '<a class="brand" href="/">Harbour &lt;Daily&gt; &amp; Co</a>' in text
+    assert "Newsroom" not in text
+    script = text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(script)["publisher"]["name"] == "Harbour <Daily> & Co"
+    assert "Harbour &lt;Daily&gt; &amp; Co" in server_error(RequestFactory().get("/")).content.decode()
+    for url in [
+        reverse("articles:latest_rss"),
+        reverse("articles:topic_atom", args=["climate"]),
+        reverse("sitemap-news"),
+    ]:
+        body = client.get(url).content.decode()
+        assert "Harbour" in body, url
+        assert "Newsroom" not in body, url
 
 
 def test_filtered_and_search_pages_ask_search_engines_not_to_index_them(client):

@@ -120,12 +120,6 @@ def render_seed(data: dict, body: str) -> str:
     return f"---\n{front}---\n{body}"
 
 
-def export_queryset():
-    return Article.objects.select_related("provider").prefetch_related(
-        "topics", "images", "provider__logos", "related_links__images", "related_links__provider__logos"
-    )
-
-
 def export_articles(articles, directory: Path) -> int:
     """Write one ``<id>-<slug>.md`` per article into ``directory``; return how many."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,13 @@
 """Template helpers for the public site: safe text, safe URLs, JSON-LD, the section bar."""
 
-import json
-
 from django import template
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from ..rendering import clip, http_url, plain_text
+from ..site import json_text
 
 register = template.Library()
-
-JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter(name="plain")
@@ -26,25 +22,18 @@ def http_url_filter(value):
     return http_url(value)
 
 
-@register.filter
-def lead_image(article):
-    """The first image with an http(s) source, from the prefetched images."""
-    return next((image for image in article.images.all() if http_url(image.src)), None)
-
-
 @register.simple_tag
 def json_ld(data):
     """``data`` as a JSON-LD script element; "<", ">" and "&" are escaped so no text can close it."""
     if not data:
         return ""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(json_text(data)))  # noqa: S308
 
 
 @register.inclusion_tag("includes/sections.html", takes_context=True)
 def section_nav(context):
     """The section bar: the categories of recent live articles (from the page's facets when it has them)."""
-    from ..filters import Facets
+    from ..facets import Facets
 
     facets = context.get("facets") or Facets()
     return {"categories": facets.categories[:8], "request": context.get("request")}

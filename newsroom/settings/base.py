@@ -72,10 +72,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "articles.context_processors.site",
             ],
         },
     },
 ]
+
+# The site's name in page titles, the masthead, feeds and sitemaps.
+NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 
 
 def database_from_environment() -> dict:

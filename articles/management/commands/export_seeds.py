@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importer.export import export_articles, export_queryset
+from articles.importer.export import export_articles
 from articles.models import Article
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        articles = export_queryset()
+        articles = Article.objects.for_export()
         if options["status"]:
             articles = articles.filter(status__in=options["status"])
         directory = Path(options["directory"])
