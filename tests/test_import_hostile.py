@@ -30,8 +30,8 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from articles.importer.load import Rejected, parse_and_validate
 from articles.importer.parse import content_hash, parse_seed
+from articles.importer.read import Rejected, parse_and_validate
 from articles.importer.validate import Limits
 from articles.models import (
     Article,

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.importer.load import import_seed_files
 from articles.importer.parse import find_seed_files
+from articles.importer.run import import_seed_files
 from articles.models import Article, ArticleImage, Provider, RelatedLink, RelatedLinkImage, SeedFile, Topic
 
 from .conftest import FIXTURES_DIR, SAMPLE_SEED

@@ -5,8 +5,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importer.load import import_seed_files
 from articles.importer.parse import find_seed_files
+from articles.importer.run import import_seed_files
 from articles.importer.validate import Limits
 
 
