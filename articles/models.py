@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+
+from .text import article_slug
 
 URL_MAX_LENGTH = 2000
 
@@ -19,10 +20,6 @@ URL_MAX_LENGTH = 2000
 def topic_key(name: str) -> str:
     """The identity of a topic name: case-insensitive, runs of spaces folded."""
     return " ".join(name.split()).casefold()
-
-
-def short_slug(text: str, fallback: str, max_length: int = 80) -> str:
-    return (slugify(text, allow_unicode=False)[:max_length].strip("-")) or fallback
 
 
 def provider_key(domain: str) -> str:
@@ -349,7 +346,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = short_slug(self.title, "article")
+            self.slug = article_slug(self.title)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -663,6 +663,27 @@ def test_long_titles_domains_and_topics_give_slugs_that_fit_their_columns(write_
     assert len(article.topics.get().slug) <= Topic._meta.get_field("slug").max_length
 
 
+def test_a_slug_cut_to_its_length_never_ends_in_a_hyphen(write_seed):
+    # Slugs "a-12-12-...": cut at 80 (articles) and at 200 characters (providers, topics), each cut
+    # falls just after a hyphen. "½" becomes "12": the topic's name is short enough for its column.
+    words = "a" + "-½" * 67
+    run_import(
+        write_seed(f"title: {words}\nwebUrl: https://e.org/1\nprovider: {{domain: {words}.com}}\ntopics: [{words}]")
+    )
+
+    article = Article.objects.get()
+    assert [len(slug) for slug in (article.slug, article.provider.slug, article.topics.get().slug)] == [79, 199, 199]
+    assert not any(slug.endswith("-") for slug in (article.slug, article.provider.slug, article.topics.get().slug))
+
+
+def test_an_article_gets_the_same_slug_from_its_title_whether_imported_or_saved(write_seed):
+    title = "Ça va? Großes «Café» — 2026 édition!"
+    run_import(write_seed(f"title: '{title}'\nwebUrl: https://e.org/1"))
+    saved = Article.objects.create(title=title, web_url="https://e.org/2")
+
+    assert Article.objects.get(web_url="https://e.org/1").slug == saved.slug == "ca-va-groes-cafe-2026-edition"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "accepted"),
     [

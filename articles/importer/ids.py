@@ -8,9 +8,9 @@ then asks for ids by domain or name. A new row gets a slug no other row has.
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError
-from django.utils.text import slugify
 
 from ..models import Provider, ProviderLogo, Topic, provider_key, topic_key
+from ..text import provider_slug, topic_slug
 from .validate import ProviderRecord
 
 
@@ -110,14 +110,6 @@ def insert_with_free_slugs(model, rows: dict, present: Callable[[], Iterable[str
         for slug in {wanted[key] for key in rows}:
             taken.update(model.objects.filter(slug__startswith=slug).values_list("slug", flat=True))
     raise IntegrityError(f"cannot add {model._meta.verbose_name} {next(iter(rows))!r:.60}: it conflicts with another")
-
-
-def provider_slug(domain: str) -> str:
-    return slugify(domain.lower().replace(".", "-"))[:200] or "provider"
-
-
-def topic_slug(name: str) -> str:
-    return slugify(name)[:200] or "topic"
 
 
 def unique_slug(slug: str, taken: set) -> str:

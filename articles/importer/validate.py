@@ -13,9 +13,9 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
 
 from django.utils.dateparse import parse_datetime
-from django.utils.text import slugify
 
 from ..models import URL_MAX_LENGTH, topic_key
+from ..text import article_slug
 from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
 
@@ -376,7 +376,7 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
     if body != document.body:
         repairs["body"] = document.body
     values["body"] = body
-    values["slug"] = slugify(values["title"])[:80].strip("-") or "article"
+    values["slug"] = article_slug(values["title"])
 
     provider, provider_data = convert_provider(data, "", limits, extra, repairs)
     topic_names, topics = convert_topics(data, limits, extra)
