@@ -3,17 +3,19 @@
 Each YAML mapping (the article, a related link, an image) is described by a
 tuple of ``Field``s. A modelled key becomes a column value; everything the
 columns cannot give back (unknown keys, explicit nulls and empty values, URLs
-that are not http(s)) goes to the row's ``extra``, so export is exact.
+that are not http(s)) goes to the row's ``extra``, so export is exact. Text
+is held to its column's length, read from the model: a longer value is
+refused, never cut.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 
 from django.utils.dateparse import parse_datetime
 
-from ..models import URL_MAX_LENGTH, topic_key
+from ..models import Article, Image, Provider, RelatedLink, Topic, topic_key
 from ..text import article_slug, is_http_url
 from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
@@ -23,6 +25,17 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # 2,000 characters of non-ASCII text can be three times that.
 WEB_URL_MAX_BYTES = 2000
 WHITESPACE = re.compile(r"\s")
+
+
+def column_length(model, attr: str) -> int | None:
+    return model._meta.get_field(attr).max_length
+
+
+WEB_URL_MAX_LENGTH = column_length(Article, "web_url")
+PROVIDER_NAME_MAX_LENGTH = column_length(Provider, "name")
+PROVIDER_DOMAIN_MAX_LENGTH = column_length(Provider, "domain")
+TOPIC_NAME_MAX_LENGTH = column_length(Topic, "name")
+TOPIC_KEY_MAX_LENGTH = column_length(Topic, "key")
 
 
 @dataclass(frozen=True)
@@ -38,18 +51,26 @@ class Limits:
 
 @dataclass(frozen=True)
 class Field:
+    """How the value of one YAML key becomes the value of one column."""
+
     key: str
     attr: str
     kind: str  # text, url, int, count, bool, datetime
-    max_length: int | None = None
     repair: bool = False
+    max_length: int | None = None  # the column's, filled in by ``columns_of``
 
 
-ARTICLE_FIELDS = (
-    Field("title", "title", "text", 500, repair=True),
+def columns_of(model, *fields: Field) -> tuple[Field, ...]:
+    """``fields``, each with the ``max_length`` of its column on ``model``."""
+    return tuple(replace(field, max_length=column_length(model, field.attr)) for field in fields)
+
+
+ARTICLE_FIELDS = columns_of(
+    Article,
+    Field("title", "title", "text", repair=True),
     Field("excerpt", "excerpt", "text", repair=True),
-    Field("category", "category", "text", 100),
-    Field("type", "item_type", "text", 50),
+    Field("category", "category", "text"),
+    Field("type", "item_type", "text"),
     Field("publishedDateTime", "published_at", "datetime"),
     Field("originalUrl", "original_url", "url"),
     Field("ampWebUrl", "amp_web_url", "url"),
@@ -60,17 +81,19 @@ ARTICLE_FIELDS = (
     Field("featuredContent", "featured_content", "text"),
     Field("secured", "secured", "text"),
 )
-RELATED_FIELDS = (
-    Field("title", "title", "text", 500, repair=True),
+RELATED_FIELDS = columns_of(
+    RelatedLink,
+    Field("title", "title", "text", repair=True),
     Field("excerpt", "excerpt", "text", repair=True),
     Field("publishedDateTime", "published_at", "datetime"),
     Field("webUrl", "web_url", "url"),
     Field("ampWebUrl", "amp_web_url", "url"),
     Field("cdnAmpWebUrl", "cdn_amp_web_url", "url"),
-    Field("type", "item_type", "text", 50),
+    Field("type", "item_type", "text"),
     Field("quality", "quality", "int"),
 )
-IMAGE_FIELDS = (
+IMAGE_FIELDS = columns_of(
+    Image,
     Field("url", "url", "url"),
     Field("width", "width", "count"),
     Field("height", "height", "count"),
@@ -186,8 +209,8 @@ def convert_value(spec: Field, value, where: str, repairs: dict):
         if not isinstance(value, str):
             raise SeedError(f"{where} must be text, got {type(value).__name__}")
         if spec.kind == "url":
-            if len(value) > URL_MAX_LENGTH:
-                raise SeedError(f"{where} is longer than {URL_MAX_LENGTH:,} characters")
+            if len(value) > spec.max_length:
+                raise SeedError(f"{where} is longer than {spec.max_length:,} characters")
             # Anything but an http(s) URL is kept for export but never stored as a link.
             return (value, True) if is_http_url(value) else ("", False)
         if "\x00" in value:
@@ -268,19 +291,19 @@ def convert_provider(data: dict, where: str, limits: Limits, extra: dict, repair
         if item is not None and not isinstance(item, str):
             raise SeedError(f"{where}provider.{key} must be text, got {type(item).__name__}")
     domain = (domain or "").strip()
-    if len(domain) > 253:
-        raise SeedError(f"{where}provider.domain is longer than 253 characters")
+    if len(domain) > PROVIDER_DOMAIN_MAX_LENGTH:
+        raise SeedError(f"{where}provider.domain is longer than {PROVIDER_DOMAIN_MAX_LENGTH} characters")
     if WHITESPACE.search(domain):
         raise SeedError(f"{where}provider.domain is not a domain name: {domain!r:.60}")
     logos = convert_images(value, f"{where}provider.", limits, {}, repairs)
     if not domain:
         return None, to_json(value)
     name = repair_mojibake((name or "").strip())
-    if len(name) > 200:
-        raise SeedError(f"{where}provider.name is longer than 200 characters")
+    if len(name) > PROVIDER_NAME_MAX_LENGTH:
+        raise SeedError(f"{where}provider.name is longer than {PROVIDER_NAME_MAX_LENGTH} characters")
     # A provider without a name is shown by its domain, which may be longer than a
     # name can be; the mapping as given is kept in provider_data, so nothing is lost.
-    name = name or domain[:200]
+    name = name or domain[:PROVIDER_NAME_MAX_LENGTH]
     return ProviderRecord(name=name, domain=domain, logos=logos), to_json(value)
 
 
@@ -293,10 +316,10 @@ def convert_topics(data: dict, limits: Limits, extra: dict) -> tuple[list | None
         if not isinstance(name, str):
             raise SeedError(f"topics[{index}] must be text, got {type(name).__name__}")
         name = repair_mojibake(" ".join(name.split()))
-        if len(name) > 200:
-            raise SeedError(f"topics[{index}] is longer than 200 characters")
-        if len(topic_key(name)) > 200:  # case folding can lengthen a name: "ß" -> "ss"
-            raise SeedError(f"topics[{index}] is longer than 200 characters once case-folded")
+        if len(name) > TOPIC_NAME_MAX_LENGTH:
+            raise SeedError(f"topics[{index}] is longer than {TOPIC_NAME_MAX_LENGTH} characters")
+        if len(topic_key(name)) > TOPIC_KEY_MAX_LENGTH:  # case folding can lengthen a name: "ß" -> "ss"
+            raise SeedError(f"topics[{index}] is longer than {TOPIC_KEY_MAX_LENGTH} characters once case-folded")
         if name and topic_key(name) not in seen:
             seen.add(topic_key(name))
             clean.append(name)
@@ -338,7 +361,7 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
 
     notes: dict = {}
     web_url = data.get("webUrl")
-    if is_http_url(web_url) and len(web_url) <= URL_MAX_LENGTH:
+    if is_http_url(web_url) and len(web_url) <= WEB_URL_MAX_LENGTH:
         values["web_url"] = web_url
     elif values["original_url"]:
         values["web_url"] = values["original_url"]
@@ -348,8 +371,8 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
     else:
         shown = web_url if web_url is not None else data.get("originalUrl")
         detail = f" (got {shown!r:.80})" if shown is not None else ""
-        if isinstance(web_url, str) and len(web_url) > URL_MAX_LENGTH:
-            detail = f" (webUrl is longer than {URL_MAX_LENGTH:,} characters)"
+        if isinstance(web_url, str) and len(web_url) > WEB_URL_MAX_LENGTH:
+            detail = f" (webUrl is longer than {WEB_URL_MAX_LENGTH:,} characters)"
         raise SeedError(f"no usable http(s) URL in webUrl or originalUrl{detail}")
 
     check_web_url_size(values["web_url"], notes.get("web_url_from", "webUrl"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
 from .ids import ProviderTopicIds
 from .rows import insert_rows, update_rows
-from .validate import SeedRecord
+from .validate import SeedRecord, column_length
 
 Outcome = SeedFile.Outcome
 
@@ -66,7 +66,10 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     update_rows(
         Article,
         {
-            existing[record.web_url].pk: {"conflict_file": record.path[-1000:], "conflict_at": now}
+            existing[record.web_url].pk: {
+                "conflict_file": kept_path(record, Article, "conflict_file"),
+                "conflict_at": now,
+            }
             for record in by_outcome[Outcome.CONFLICT]
         },
         now,
@@ -84,7 +87,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         [
             {
                 "content_hash": record.content_hash,
-                "path": record.path[-1000:],
+                "path": kept_path(record, SeedFile, "path"),
                 "article_id": article_id,
                 "outcome": outcome,
                 "imported_at": now,
@@ -123,12 +126,17 @@ def article_fields(record: SeedRecord, ids: ProviderTopicIds, now) -> dict:
         "topic_names": record.topic_names,
         "extra": record.extra,
         "import_notes": record.notes,
-        "source_file": record.path[-1000:],
+        "source_file": kept_path(record, Article, "source_file"),
         "source_hash": record.content_hash,
         "imported_at": now,
         "conflict_file": "",
         "conflict_at": None,
     }
+
+
+def kept_path(record: SeedRecord, model, attr: str) -> str:
+    """The file's path as its column can hold it: a longer one keeps its end, where the file's name is."""
+    return record.path[-column_length(model, attr) :]
 
 
 def write_children(pairs: list[tuple[int, SeedRecord]], ids: ProviderTopicIds, now) -> None:
