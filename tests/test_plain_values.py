@@ -39,25 +39,25 @@ values = st.recursive(
 )
 
 
-def careful_verdict(value, max_depth, max_nodes) -> bool:
+def careful_verdict(value, max_depth, max_values) -> bool:
     try:
-        find_what_is_not_plain(value, max_depth=max_depth, max_nodes=max_nodes)
+        find_what_is_not_plain(value, max_depth=max_depth, max_values=max_values)
     except SeedError:
         return False
     return True
 
 
 @settings(max_examples=500, deadline=None)
-@given(value=values, max_depth=st.integers(0, 5), max_nodes=st.integers(1, 40))
-def test_the_quick_check_accepts_exactly_what_the_careful_one_accepts(value, max_depth, max_nodes):
-    assert is_plain(value, max_depth=max_depth, max_nodes=max_nodes) == careful_verdict(value, max_depth, max_nodes)
+@given(value=values, max_depth=st.integers(0, 5), max_values=st.integers(1, 40))
+def test_the_quick_check_accepts_exactly_what_the_careful_one_accepts(value, max_depth, max_values):
+    assert is_plain(value, max_depth=max_depth, max_values=max_values) == careful_verdict(value, max_depth, max_values)
 
 
 def test_a_shared_list_cannot_make_the_quick_check_build_a_huge_level():
     inner = list(range(1000))
     bomb = [inner] * 1000  # what YAML aliases build: 1,000,000 values from 2,000 written
 
-    assert not is_plain(bomb, max_depth=20, max_nodes=20_000)
+    assert not is_plain(bomb, max_depth=20, max_values=20_000)
 
 
 @pytest.mark.parametrize(
@@ -68,12 +68,12 @@ def test_a_shared_list_cannot_make_the_quick_check_build_a_huge_level():
     ],
 )
 def test_plain_values_pass_both_checks(value):
-    assert is_plain(value, max_depth=20, max_nodes=100)
+    assert is_plain(value, max_depth=20, max_values=100)
     assert careful_verdict(value, 20, 100)
 
 
 def test_nan_is_refused_by_both_checks():
-    assert not is_plain({"a": math.nan}, max_depth=20, max_nodes=100)
+    assert not is_plain({"a": math.nan}, max_depth=20, max_values=100)
     assert not careful_verdict({"a": math.nan}, 20, 100)
 
 

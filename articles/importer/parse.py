@@ -176,22 +176,22 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def count_events(front_matter: str, max_nodes: int) -> None:
-    """Refuse a front matter of more than ``max_nodes`` values from its YAML events, without building it.
+def count_events(front_matter: str, max_values: int) -> None:
+    """Refuse a front matter of more than ``max_values`` values from its YAML events, without building it.
 
     Each value costs at most three events (a key, a start and an end), so
     this refuses nothing that ``check_plain`` would accept.
     """
-    limit = 3 * max_nodes + 10
+    limit = 3 * max_values + 10
     for count, _ in enumerate(yaml.parse(front_matter, Loader=SafeLoader)):
         if count > limit:
-            raise SeedError(f"front matter holds more than {max_nodes:,} values")
+            raise SeedError(f"front matter holds more than {max_values:,} values")
 
 
-def load_yaml(front_matter: str, max_nodes: int = 20_000):
+def load_yaml(front_matter: str, max_values: int = 20_000):
     try:
         if len(front_matter) > EVENT_SCAN_CHARS:
-            count_events(front_matter, max_nodes)
+            count_events(front_matter, max_values)
         return yaml.load(front_matter, Loader=SeedLoader)  # noqa: S506 - a safe loader
     except SeedError:
         raise
@@ -212,9 +212,9 @@ def load_yaml(front_matter: str, max_nodes: int = 20_000):
         raise SeedError(f"YAML error: a value cannot be read ({type(error).__name__}: {error})") from None
 
 
-def parse_seed(raw: bytes, path: str, digest: str | None = None, max_nodes: int = 20_000) -> SeedDocument:
+def parse_seed(raw: bytes, path: str, digest: str | None = None, max_values: int = 20_000) -> SeedDocument:
     front_matter, body = split_front_matter(decode(raw))
-    data = load_yaml(front_matter, max_nodes)
+    data = load_yaml(front_matter, max_values)
     if data is None:
         raise SeedError("front matter is empty")
     if not isinstance(data, dict):

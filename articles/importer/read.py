@@ -119,7 +119,7 @@ def parse_and_validate(item: ReadFile) -> SeedRecord | Rejected:
     """Bytes -> record, or the reason they cannot be one. Runs in worker processes."""
     path, raw, digest, limits = item
     try:
-        return validate_seed(parse_seed(raw, path, digest, limits.max_nodes), limits)
+        return validate_seed(parse_seed(raw, path, digest, limits.max_values), limits)
     except SeedError as error:
         return Rejected(path, str(error))
     except Exception as error:  # a bug must cost one file, not the run

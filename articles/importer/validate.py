@@ -43,7 +43,7 @@ class Limits:
     """Bounds on one file's content; each has a command-line flag."""
 
     max_depth: int = 20
-    max_nodes: int = 20_000
+    max_values: int = 20_000
     max_related: int = 100
     max_images: int = 50
     max_topics: int = 50
@@ -351,7 +351,7 @@ def check_web_url_size(web_url: str, key: str) -> None:
 def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedRecord:
     limits = limits or Limits()
     data = document.data
-    check_plain(data, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
+    check_plain(data, max_depth=limits.max_depth, max_values=limits.max_values)
     if "\x00" in document.body:
         raise SeedError("body contains a NUL character")
     repairs: dict = {}
