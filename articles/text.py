@@ -1,8 +1,9 @@
 """Rules for outside text that the importer, the models and the pages apply alike.
 
-The slug made from a title, a topic name or a domain, and whether a string
-may become a link or an image source. Each is written once, here: a change
-of rule (Unicode slugs, say) is a change of one function.
+The slug made from a title, a topic name or a domain; whether a string may
+become a link or an image source; how it is shown on one line of a terminal
+or a log. Each is written once, here: a change of rule (Unicode slugs, say)
+is a change of one function.
 """
 
 import re
@@ -50,3 +51,12 @@ def is_http_url(value) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def one_line(text: str, limit: int | None = 300) -> str:
+    """``text`` with line breaks, escape sequences and other unprintable characters escaped
+    ("\\n", "\\x1b"), and cut to ``limit`` characters: a file's name or content cannot add lines
+    or colours to what a person reads."""
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."

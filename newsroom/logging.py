@@ -15,7 +15,14 @@ from functools import cached_property
 
 from django.conf import settings
 
-PLAIN = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+from articles.text import one_line
+
+
+class PlainFormatter(logging.Formatter):
+    """``LEVEL logger: message``, the message on one line whatever it quotes (a file's name, say)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname} {record.name}: {one_line(record.message, limit=None)}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,3 +64,6 @@ class StderrHandler(logging.StreamHandler):
 
     def format(self, record: logging.LogRecord) -> str:
         return PLAIN.format(record) if self.for_a_person else super().format(record)
+
+
+PLAIN = PlainFormatter()

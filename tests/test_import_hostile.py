@@ -842,6 +842,43 @@ def test_a_one_line_reason_escapes_line_breaks_in_keys_it_quotes(write_seed):
     assert reason.startswith("two\\nlines[0]")
 
 
+FORGING_NAME = "forged\n\x1b[31mERROR.md"  # a second line, in red, if printed as it is
+FORGING_NAME_SHOWN = "forged\\n\\x1b[31mERROR.md"
+
+
+def test_a_file_named_with_a_line_break_and_an_escape_sequence_is_reported_escaped_on_one_line(tmp_path):
+    path = tmp_path / FORGING_NAME
+    path.write_bytes(b"no front matter")
+
+    code, err = run_import(path)
+
+    assert code == 1
+    assert err == f"{tmp_path}/{FORGING_NAME_SHOWN}: no front matter: the first line must be '---'\n"
+    assert not Article.objects.exists()
+
+
+def test_a_conflict_in_a_file_named_with_a_line_break_is_listed_escaped_on_one_line(tmp_path, write_seed):
+    call_command("import_seeds", str(write_seed("title: T\nwebUrl: https://e.org/1")), verbosity=0)
+    Article.objects.update(edited_at=Article.objects.get().imported_at + timedelta(days=1))
+    path = tmp_path / FORGING_NAME
+    path.write_text("---\ntitle: Newer\nwebUrl: https://e.org/1\n---\n")
+
+    out = StringIO()
+    call_command("import_seeds", str(path), verbosity=2, stdout=out, stderr=StringIO())
+
+    (line, summary) = out.getvalue().splitlines()
+    assert line == f"{tmp_path}/{FORGING_NAME_SHOWN}: conflict: the article was edited in the admin; use --overwrite"
+    assert "1 conflicts" in summary
+    assert Article.objects.get().conflict_file == str(path)  # the path itself is kept as it is
+
+
+def test_a_missing_path_named_with_a_line_break_is_named_escaped(tmp_path):
+    with pytest.raises(CommandError) as refused:
+        call_command("import_seeds", str(tmp_path / FORGING_NAME), verbosity=0)
+
+    assert str(refused.value) == f"{tmp_path}/{FORGING_NAME_SHOWN}: no such file or directory"
+
+
 def test_tagged_values_that_do_not_fit_their_tag_are_refused_at_their_line(write_seed):
     path = write_seed("title: T\nwebUrl: https://e.org/1\nwhen: !!timestamp soon")
 

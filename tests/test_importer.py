@@ -493,6 +493,18 @@ def test_log_lines_are_plain_text_without_event_lines_only_for_a_person_at_a_ter
         assert [json.loads(line)["message"] for line in lines] == ["import finished: 1 created", "cannot read a.md"]
 
 
+def test_a_log_line_for_a_person_shows_a_file_name_escaped_on_one_line(settings):
+    settings.DEBUG = True
+    main, child = pty.openpty()
+    with open(child, "w") as terminal:
+        args = ("forged\n\x1b[31mERROR.md",)
+        StderrHandler(terminal).handle(
+            logging.LogRecord("newsroom.import", logging.ERROR, __file__, 1, "unexpected error reading %s", args, None)
+        )
+
+    assert read_until_closed(main) == "ERROR newsroom.import: unexpected error reading forged\\n\\x1b[31mERROR.md\n"
+
+
 @pytest.fixture(scope="module")
 def developer_env(tmp_path_factory):
     """A developer's shell: local settings, DEBUG on, a migrated SQLite file of its own."""

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from ..text import one_line
+
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SEED_SUFFIXES = {".md", ".txt"}
@@ -100,13 +102,6 @@ for _tag, _kind, _max_chars in (
     SeedLoader.add_constructor(_name, refuse_unfit_values(_construct, _kind, _max_chars))
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` with line breaks and other control characters escaped, and cut to ``limit``."""
-    if not text.isprintable():
-        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 @dataclass(frozen=True)
 class SeedDocument:
     path: str
@@ -131,7 +126,7 @@ def find_seed_files(paths) -> list[Path]:
         elif path.exists():
             found.append(path)
         else:
-            raise FileNotFoundError(f"{raw}: no such file or directory")
+            raise FileNotFoundError(f"{one_line(str(raw), limit=None)}: no such file or directory")
     return found
 
 

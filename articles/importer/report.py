@@ -19,6 +19,9 @@ COUNTED_AS = {
 
 @dataclass
 class ImportReport:
+    """Counts by outcome; the paths and reasons of failed files and the paths of conflicts, escaped
+    to one line each (``text.one_line``) for showing."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0

@@ -23,8 +23,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ..caching import content_changed
 from ..models import Article, RelatedLink, RelatedLinkImage, SeedFile
+from ..text import one_line
 from .ids import ProviderTopicIds
-from .parse import one_line
 from .read import ReadFile, Rejected, default_workers, one_ahead, parse_and_validate, parser_pool, read_files
 from .report import ImportReport
 from .validate import Limits, SeedRecord
@@ -131,7 +131,7 @@ class SeedImport:
                 continue
             self.report.count(outcome)
             if outcome == Outcome.CONFLICT:
-                self.report.conflict_paths.append(record.path)
+                self.report.conflict_paths.append(one_line(record.path, limit=None))
             if record.repairs and outcome in SeedFile.RECORDED:
                 self.report.repaired += 1
 
@@ -162,8 +162,8 @@ class SeedImport:
         return outcome
 
     def fail(self, path: str, reason: str) -> None:
-        # One line whatever the file holds: reasons quote keys and values from it.
-        reason = one_line(reason)
+        # One line whatever the file is named and holds: reasons quote keys and values from it.
+        path, reason = one_line(path, limit=None), one_line(reason)
         self.report.count(Outcome.FAILED)
         self.report.errors.append((path, reason))
         if self.on_error:
