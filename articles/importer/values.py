@@ -10,9 +10,14 @@ from datetime import date, datetime
 
 ALLOWED_TYPES = (str, bool, int, float, type(None), datetime, date, list, dict)
 
-
 # What YAML's safe loader builds for plain values; anything else gets the careful look.
 PLAIN_LEAVES = frozenset({bool, int, type(None), datetime, date})
+
+
+def check_plain(value, *, max_depth: int, max_values: int, where: str = "front matter") -> None:
+    """Refuse values YAML can produce but a seed file may not hold; see ``find_what_is_not_plain``."""
+    if not is_plain(value, max_depth=max_depth, max_values=max_values):
+        find_what_is_not_plain(value, max_depth=max_depth, max_values=max_values, where=where)
 
 
 def is_plain(value, *, max_depth: int, max_values: int) -> bool:
@@ -50,12 +55,6 @@ def is_plain(value, *, max_depth: int, max_values: int) -> bool:
                 return False
         level, depth = below, depth + 1
     return True
-
-
-def check_plain(value, *, max_depth: int, max_values: int, where: str = "front matter") -> None:
-    """Refuse values YAML can produce but a seed file may not hold; see ``find_what_is_not_plain``."""
-    if not is_plain(value, max_depth=max_depth, max_values=max_values):
-        find_what_is_not_plain(value, max_depth=max_depth, max_values=max_values, where=where)
 
 
 def find_what_is_not_plain(value, *, max_depth: int, max_values: int, where: str = "front matter") -> None:
