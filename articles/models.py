@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+
+from .text import article_slug
 
 from .rendering import http_url
 
@@ -21,10 +22,6 @@ URL_MAX_LENGTH = 2000
 def topic_key(name: str) -> str:
     """The identity of a topic name: case-insensitive, runs of spaces folded."""
     return " ".join(name.split()).casefold()
-
-
-def short_slug(text: str, fallback: str, max_length: int = 80) -> str:
-    return (slugify(text, allow_unicode=False)[:max_length].strip("-")) or fallback
 
 
 def provider_key(domain: str) -> str:
@@ -414,7 +411,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = short_slug(self.title, "article")
+            self.slug = article_slug(self.title)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -582,13 +579,23 @@ class SeedFile(models.Model):
     """One accepted seed file, by content: importing the same bytes again is a no-op."""
 
     class Outcome(models.TextChoices):
+        """What importing a file did. A file is recorded only when it wrote its article
+        (``RECORDED``); the other outcomes are counted in the run's report."""
+
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Unchanged"
+        CONFLICT = "conflict", "Conflict"
+        FAILED = "failed", "Failed"
+
+    RECORDED = (Outcome.CREATED, Outcome.UPDATED)
 
     content_hash = models.CharField("content hash", max_length=64, unique=True, help_text="SHA-256 of the bytes.")
     path = models.CharField("path", max_length=1000, help_text="Where the file was read from.")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="seed_files")
-    outcome = models.CharField("outcome", max_length=20, choices=Outcome.choices)
+    outcome = models.CharField(
+        "outcome", max_length=20, choices=[(outcome.value, outcome.label) for outcome in RECORDED]
+    )
     imported_at = models.DateTimeField("imported at", default=timezone.now)
 
     class Meta:

@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from .text import is_http_url
+
 BODY_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "s", "del", "ins", "sub", "sup",
     "small", "mark", "abbr", "cite", "q", "code", "kbd", "samp", "pre", "blockquote", "ul", "ol", "li",
@@ -46,19 +48,6 @@ VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{6,32}")
 markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
-
-
-def is_http_url(url: str | None) -> bool:
-    """Whether ``url`` may become a link or an image source: absolute http(s) only."""
-    if not url or not isinstance(url, str) or url != url.strip():
-        return False
-    if any(ord(char) < 33 for char in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
 
 
 def http_url(url: str | None) -> str:

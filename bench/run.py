@@ -50,11 +50,13 @@ def fresh_database(workdir: Path, postgres: bool) -> dict:
     # DEBUG off, as in production: with it on, Django keeps a log of recent queries.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings.local", "DJANGO_DEBUG": "false"}
     if postgres:
-        url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-        admin_url, name = url.rsplit("/", 1)[0] + "/postgres", "newsroom_bench"
+        url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/newsroom"
+        # Named after DATABASE_URL's database, so that benchmarks run against different ones do not collide.
+        server, database = url.rsplit("/", 1)
+        admin_url, name = server + "/postgres", f"{database or 'newsroom'}_bench"
         subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
         subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True)
-        env["DATABASE_URL"] = f"{url.rsplit('/', 1)[0]}/{name}"
+        env["DATABASE_URL"] = f"{server}/{name}"
     else:
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")

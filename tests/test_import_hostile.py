@@ -30,8 +30,8 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from articles.importer.load import Rejected, parse_and_validate
 from articles.importer.parse import content_hash, parse_seed
+from articles.importer.read import Rejected, parse_and_validate
 from articles.importer.validate import Limits
 from articles.models import (
     Article,
@@ -663,6 +663,27 @@ def test_long_titles_domains_and_topics_give_slugs_that_fit_their_columns(write_
     assert len(article.topics.get().slug) <= Topic._meta.get_field("slug").max_length
 
 
+def test_a_slug_cut_to_its_length_never_ends_in_a_hyphen(write_seed):
+    # Slugs "a-12-12-...": cut at 80 (articles) and at 200 characters (providers, topics), each cut
+    # falls just after a hyphen. "½" becomes "12": the topic's name is short enough for its column.
+    words = "a" + "-½" * 67
+    run_import(
+        write_seed(f"title: {words}\nwebUrl: https://e.org/1\nprovider: {{domain: {words}.com}}\ntopics: [{words}]")
+    )
+
+    article = Article.objects.get()
+    assert [len(slug) for slug in (article.slug, article.provider.slug, article.topics.get().slug)] == [79, 199, 199]
+    assert not any(slug.endswith("-") for slug in (article.slug, article.provider.slug, article.topics.get().slug))
+
+
+def test_an_article_gets_the_same_slug_from_its_title_whether_imported_or_saved(write_seed):
+    title = "Ça va? Großes «Café» — 2026 édition!"
+    run_import(write_seed(f"title: '{title}'\nwebUrl: https://e.org/1"))
+    saved = Article.objects.create(title=title, web_url="https://e.org/2")
+
+    assert Article.objects.get(web_url="https://e.org/1").slug == saved.slug == "ca-va-groes-cafe-2026-edition"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "accepted"),
     [
@@ -819,6 +840,43 @@ def test_a_one_line_reason_escapes_line_breaks_in_keys_it_quotes(write_seed):
     reason = refusal(path, *run_import(path))
 
     assert reason.startswith("two\\nlines[0]")
+
+
+FORGING_NAME = "forged\n\x1b[31mERROR.md"  # a second line, in red, if printed as it is
+FORGING_NAME_SHOWN = "forged\\n\\x1b[31mERROR.md"
+
+
+def test_a_file_named_with_a_line_break_and_an_escape_sequence_is_reported_escaped_on_one_line(tmp_path):
+    path = tmp_path / FORGING_NAME
+    path.write_bytes(b"no front matter")
+
+    code, err = run_import(path)
+
+    assert code == 1
+    assert err == f"{tmp_path}/{FORGING_NAME_SHOWN}: no front matter: the first line must be '---'\n"
+    assert not Article.objects.exists()
+
+
+def test_a_conflict_in_a_file_named_with_a_line_break_is_listed_escaped_on_one_line(tmp_path, write_seed):
+    call_command("import_seeds", str(write_seed("title: T\nwebUrl: https://e.org/1")), verbosity=0)
+    Article.objects.update(edited_at=Article.objects.get().imported_at + timedelta(days=1))
+    path = tmp_path / FORGING_NAME
+    path.write_text("---\ntitle: Newer\nwebUrl: https://e.org/1\n---\n")
+
+    out = StringIO()
+    call_command("import_seeds", str(path), verbosity=2, stdout=out, stderr=StringIO())
+
+    (line, summary) = out.getvalue().splitlines()
+    assert line == f"{tmp_path}/{FORGING_NAME_SHOWN}: conflict: the article was edited in the admin; use --overwrite"
+    assert "1 conflicts" in summary
+    assert Article.objects.get().conflict_file == str(path)  # the path itself is kept as it is
+
+
+def test_a_missing_path_named_with_a_line_break_is_named_escaped(tmp_path):
+    with pytest.raises(CommandError) as refused:
+        call_command("import_seeds", str(tmp_path / FORGING_NAME), verbosity=0)
+
+    assert str(refused.value) == f"{tmp_path}/{FORGING_NAME_SHOWN}: no such file or directory"
 
 
 def test_tagged_values_that_do_not_fit_their_tag_are_refused_at_their_line(write_seed):

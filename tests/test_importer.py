@@ -1,14 +1,21 @@
 """import_seeds follows SEED_FORMAT.md: exact values, nothing lost, idempotent, clear errors."""
 
+import json
+import logging
+import os
+import pty
+import subprocess
+import sys
 from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.importer.load import import_seed_files
 from articles.importer.parse import find_seed_files
+from articles.importer.run import import_seed_files
 from articles.models import Article, ArticleImage, Provider, RelatedLink, RelatedLinkImage, SeedFile, Topic
+from newsroom.logging import JsonFormatter, StderrHandler
 
 from .conftest import FIXTURES_DIR, SAMPLE_SEED
 
@@ -449,3 +456,114 @@ def test_max_values_flag_bounds_the_values_in_one_front_matter(write_seed):
     assert code == 1
     assert "more than 8 values" in err
     assert run_import(path, max_values=20)[0] == 0
+
+
+# --- What a person at a terminal sees ------------------------------------------------------------------
+
+ROOT = FIXTURES_DIR.parent
+
+
+def log_records() -> list[logging.LogRecord]:
+    """An import run's summary (an event line, with fields) and a warning."""
+    summary = logging.LogRecord(
+        "newsroom.import", logging.INFO, __file__, 1, "import finished: %s", ("1 created",), None
+    )
+    summary.fields = {"event": "import", "created": 1}
+    warning = logging.LogRecord("newsroom.import", logging.WARNING, __file__, 1, "cannot read %s", ("a.md",), None)
+    return [summary, warning]
+
+
+@pytest.mark.parametrize(("debug", "terminal"), [(True, True), (False, True), (True, False), (False, False)])
+def test_log_lines_are_plain_text_without_event_lines_only_for_a_person_at_a_terminal(
+    settings, tmp_path, debug, terminal
+):
+    settings.DEBUG = debug
+    main, child = pty.openpty()
+    with open(child, "w") if terminal else open(tmp_path / "log", "w") as stream:
+        handler = StderrHandler(stream)
+        handler.setFormatter(JsonFormatter())
+        for record in log_records():
+            handler.handle(record)
+    written = read_until_closed(main) if terminal else (tmp_path / "log").read_text()
+
+    lines = written.splitlines()
+    if debug and terminal:
+        assert lines == ["WARNING newsroom.import: cannot read a.md"]
+    else:
+        assert [json.loads(line)["message"] for line in lines] == ["import finished: 1 created", "cannot read a.md"]
+
+
+def test_a_log_line_for_a_person_shows_a_file_name_escaped_on_one_line(settings):
+    settings.DEBUG = True
+    main, child = pty.openpty()
+    with open(child, "w") as terminal:
+        args = ("forged\n\x1b[31mERROR.md",)
+        StderrHandler(terminal).handle(
+            logging.LogRecord("newsroom.import", logging.ERROR, __file__, 1, "unexpected error reading %s", args, None)
+        )
+
+    assert read_until_closed(main) == "ERROR newsroom.import: unexpected error reading forged\\n\\x1b[31mERROR.md\n"
+
+
+@pytest.fixture(scope="module")
+def developer_env(tmp_path_factory):
+    """A developer's shell: local settings, DEBUG on, a migrated SQLite file of its own."""
+    env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings.local",
+        "DJANGO_DEBUG": "true",
+        "SQLITE_PATH": str(tmp_path_factory.mktemp("developer") / "db.sqlite3"),
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+def at_a_terminal(env: dict, *args: str) -> str:
+    """What ``manage.py *args`` shows on a terminal (its stdout and stderr both), with LF line ends."""
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child
+    )
+    os.close(child)
+    output = read_until_closed(main)
+    assert process.wait(timeout=60) == 0
+    return output
+
+
+def read_until_closed(main: int) -> str:
+    """Everything written to a pseudo-terminal until its other side was closed, with LF line ends."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: nothing left, and the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_at_a_terminal_import_seeds_shows_its_summary_once_in_words(developer_env):
+    output = at_a_terminal(developer_env, "import_seeds", "--dry-run", str(SAMPLE_SEED))
+
+    assert "Dry run, nothing written: 1 created, 0 updated" in output
+    assert output.count("1 created") == 1
+    assert '"event"' not in output
+
+
+def test_through_a_pipe_import_seeds_also_logs_its_summary_as_json(developer_env):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_seeds", "--dry-run", str(SAMPLE_SEED)],
+        cwd=ROOT,
+        env=developer_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "Dry run, nothing written: 1 created, 0 updated" in result.stdout
+    (line,) = result.stderr.splitlines()
+    summary = json.loads(line)
+    assert (summary["event"], summary["dry_run"], summary["created"]) == ("import", True, 1)

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from ..text import one_line
+
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SEED_SUFFIXES = {".md", ".txt"}
@@ -32,6 +34,121 @@ VALUE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
 
 class SeedError(ValueError):
     """A seed file that cannot be accepted; the message is for a person."""
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    path: str
+    content_hash: str
+    data: dict
+    body: str
+
+
+def find_seed_files(paths) -> list[Path]:
+    """Files named directly, plus every ``*.md``/``*.txt`` below named directories
+    (READMEs aside), sorted."""
+    found = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if is_seed_name(p) and p.is_file()))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{one_line(str(raw), limit=None)}: no such file or directory")
+    return found
+
+
+def is_seed_name(path: Path) -> bool:
+    # A README beside seed files documents them; it is not one of them.
+    return path.suffix.lower() in SEED_SUFFIXES and not path.stem.upper().startswith("README")
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    with open(path, "rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise SeedError(f"file is larger than the limit of {max_bytes:,} bytes")
+    return raw
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse_seed(raw: bytes, path: str, digest: str | None = None, max_values: int = 20_000) -> SeedDocument:
+    front_matter, body = split_front_matter(decode(raw))
+    data = load_yaml(front_matter, max_values)
+    if data is None:
+        raise SeedError("front matter is empty")
+    if not isinstance(data, dict):
+        raise SeedError(f"front matter must be a mapping of keys to values, not a {type(data).__name__}")
+    return SeedDocument(path=path, content_hash=digest or content_hash(raw), data=data, body=body)
+
+
+def decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SeedError(f"not UTF-8 text (invalid byte at offset {error.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Return (front matter, body) of a seed's text, already decoded and with LF line ends."""
+    if not text.startswith("---\n") and text.rstrip(" \t") != "---":
+        raise SeedError("no front matter: the first line must be '---'")
+    start = 4
+    position = start
+    while True:
+        end = text.find("\n", position)
+        line = text[position:] if end == -1 else text[position:end]
+        if line.rstrip(" \t") == "---":
+            body_start = len(text) if end == -1 else end + 1
+            return text[start:position], text[body_start:]
+        if end == -1:
+            raise SeedError("front matter is not closed: no second '---' line")
+        position = end + 1
+
+
+def load_yaml(front_matter: str, max_values: int = 20_000):
+    try:
+        if len(front_matter) > EVENT_SCAN_CHARS:
+            count_events(front_matter, max_values)
+        return yaml.load(front_matter, Loader=SeedLoader)  # noqa: S506 - a safe loader
+    except SeedError:
+        raise
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        # +2: line numbers count from the file's first line, which is the opening '---'.
+        where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark else ""
+        problem = error.problem or error.context or "invalid YAML"
+        if isinstance(error, ConstructorError) and problem.startswith("could not determine a constructor"):
+            problem = f"YAML tags are not allowed ({problem})"
+        raise SeedError(f"YAML error{where}: {problem}") from None
+    except yaml.YAMLError as error:
+        # libyaml's reader errors (a control character, say) end in a second line: the position.
+        raise SeedError(f"YAML error: {str(error).splitlines()[0]}") from None
+    except RecursionError:
+        raise SeedError("YAML error: nested too deeply") from None
+    except VALUE_ERRORS as error:
+        raise SeedError(f"YAML error: a value cannot be read ({type(error).__name__}: {error})") from None
+
+
+def count_events(front_matter: str, max_values: int) -> None:
+    """Refuse a front matter of more than ``max_values`` values from its YAML events, without building it.
+
+    Each value costs at most three events (a key, a start and an end), so
+    this refuses nothing that ``check_plain`` would accept.
+    """
+    limit = 3 * max_values + 10
+    for count, _ in enumerate(yaml.parse(front_matter, Loader=SafeLoader)):
+        if count > limit:
+            raise SeedError(f"front matter holds more than {max_values:,} values")
 
 
 class SeedLoader(SafeLoader):
@@ -98,125 +215,3 @@ for _tag, _kind, _max_chars in (
     _name = f"tag:yaml.org,2002:{_tag}"
     _construct = SafeConstructor.yaml_constructors[_name]
     SeedLoader.add_constructor(_name, refuse_unfit_values(_construct, _kind, _max_chars))
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` with line breaks and other control characters escaped, and cut to ``limit``."""
-    if not text.isprintable():
-        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-@dataclass(frozen=True)
-class SeedDocument:
-    path: str
-    content_hash: str
-    data: dict
-    body: str
-
-
-def is_seed_name(path: Path) -> bool:
-    # A README beside seed files documents them; it is not one of them.
-    return path.suffix.lower() in SEED_SUFFIXES and not path.stem.upper().startswith("README")
-
-
-def find_seed_files(paths) -> list[Path]:
-    """Files named directly, plus every ``*.md``/``*.txt`` below named directories
-    (READMEs aside), sorted."""
-    found = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if is_seed_name(p) and p.is_file()))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"{raw}: no such file or directory")
-    return found
-
-
-def read_bytes(path: Path, max_bytes: int) -> bytes:
-    with open(path, "rb") as handle:
-        raw = handle.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise SeedError(f"file is larger than the limit of {max_bytes:,} bytes")
-    return raw
-
-
-def content_hash(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    """Return (front matter, body) of a seed's text, already decoded and with LF line ends."""
-    if not text.startswith("---\n") and text.rstrip(" \t") != "---":
-        raise SeedError("no front matter: the first line must be '---'")
-    start = 4
-    position = start
-    while True:
-        end = text.find("\n", position)
-        line = text[position:] if end == -1 else text[position:end]
-        if line.rstrip(" \t") == "---":
-            body_start = len(text) if end == -1 else end + 1
-            return text[start:position], text[body_start:]
-        if end == -1:
-            raise SeedError("front matter is not closed: no second '---' line")
-        position = end + 1
-
-
-def decode(raw: bytes) -> str:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise SeedError(f"not UTF-8 text (invalid byte at offset {error.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    return text
-
-
-def count_events(front_matter: str, max_nodes: int) -> None:
-    """Refuse a front matter of more than ``max_nodes`` values from its YAML events, without building it.
-
-    Each value costs at most three events (a key, a start and an end), so
-    this refuses nothing that ``check_plain`` would accept.
-    """
-    limit = 3 * max_nodes + 10
-    for count, _ in enumerate(yaml.parse(front_matter, Loader=SafeLoader)):
-        if count > limit:
-            raise SeedError(f"front matter holds more than {max_nodes:,} values")
-
-
-def load_yaml(front_matter: str, max_nodes: int = 20_000):
-    try:
-        if len(front_matter) > EVENT_SCAN_CHARS:
-            count_events(front_matter, max_nodes)
-        return yaml.load(front_matter, Loader=SeedLoader)  # noqa: S506 - a safe loader
-    except SeedError:
-        raise
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        # +2: line numbers count from the file's first line, which is the opening '---'.
-        where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark else ""
-        problem = error.problem or error.context or "invalid YAML"
-        if isinstance(error, ConstructorError) and problem.startswith("could not determine a constructor"):
-            problem = f"YAML tags are not allowed ({problem})"
-        raise SeedError(f"YAML error{where}: {problem}") from None
-    except yaml.YAMLError as error:
-        # libyaml's reader errors (a control character, say) end in a second line: the position.
-        raise SeedError(f"YAML error: {str(error).splitlines()[0]}") from None
-    except RecursionError:
-        raise SeedError("YAML error: nested too deeply") from None
-    except VALUE_ERRORS as error:
-        raise SeedError(f"YAML error: a value cannot be read ({type(error).__name__}: {error})") from None
-
-
-def parse_seed(raw: bytes, path: str, digest: str | None = None, max_nodes: int = 20_000) -> SeedDocument:
-    front_matter, body = split_front_matter(decode(raw))
-    data = load_yaml(front_matter, max_nodes)
-    if data is None:
-        raise SeedError("front matter is empty")
-    if not isinstance(data, dict):
-        raise SeedError(f"front matter must be a mapping of keys to values, not a {type(data).__name__}")
-    return SeedDocument(path=path, content_hash=digest or content_hash(raw), data=data, body=body)

@@ -16,63 +16,6 @@ from functools import cache
 from django.db import connection, models
 
 
-@cache
-def column_plan(model: type[models.Model]) -> list[tuple[str, str, models.Field]]:
-    """(attribute name, column, field) of every concrete column but the primary key."""
-    return [(f.attname, f.column, f) for f in model._meta.concrete_fields if not f.primary_key]
-
-
-EMPTY_JSON = {dict: "{}", list: "[]"}
-
-
-def adapter(field: models.Field, now):
-    """How a value of ``field`` becomes a query parameter, or None to pass it as it is.
-
-    JSON goes as text, which both databases parse into the column: most of
-    the importer's JSON values are empty, and cost nothing that way. ``now``,
-    the time stamp of a whole batch, is adapted once.
-    """
-    if isinstance(field, models.JSONField):
-        encoder = json.JSONEncoder() if field.encoder is None else field.encoder()
-
-        def adapt_json(value):
-            if not value and type(value) in EMPTY_JSON:
-                return EMPTY_JSON[type(value)]
-            return encoder.encode(value)
-
-        return adapt_json
-    if isinstance(field, models.DateTimeField):
-        adapt, adapted_now = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datetimefield_value(now)
-        return lambda value: adapted_now if value is now else adapt(value)
-    return None
-
-
-def default_for(field: models.Field, now):
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return now
-    return field.get_default()
-
-
-def row_values(plan, rows: list[dict], now) -> list[tuple]:
-    """Each row as the tuple of its database values, in ``plan``'s order; missing ones from defaults.
-
-    Built a column at a time: one comprehension per column costs a fraction
-    of a Python loop over every value.
-    """
-    missing = object()
-    columns = []
-    for attname, _, field in plan:
-        adapt, default = adapter(field, now), default_for(field, now)
-        column = [row.get(attname, missing) for row in rows]
-        if adapt:
-            default = None if default is None else adapt(default)
-            column = [default if value is missing else None if value is None else adapt(value) for value in column]
-        else:
-            column = [default if value is missing else value for value in column]
-        columns.append(column)
-    return list(zip(*columns, strict=True))
-
-
 def insert_rows(model: type[models.Model], rows: list[dict], now) -> None:
     """INSERT ``rows`` (dicts of attribute name -> value) into ``model``'s table."""
     if not rows:
@@ -110,3 +53,60 @@ def update_rows(model: type[models.Model], rows: dict[int, dict], now) -> None:
             f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
             params,
         )
+
+
+@cache
+def column_plan(model: type[models.Model]) -> list[tuple[str, str, models.Field]]:
+    """(attribute name, column, field) of every concrete column but the primary key."""
+    return [(f.attname, f.column, f) for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def row_values(plan, rows: list[dict], now) -> list[tuple]:
+    """Each row as the tuple of its database values, in ``plan``'s order; missing ones from defaults.
+
+    Built a column at a time: one comprehension per column costs a fraction
+    of a Python loop over every value.
+    """
+    missing = object()
+    columns = []
+    for attname, _, field in plan:
+        adapt, default = adapter(field, now), default_for(field, now)
+        column = [row.get(attname, missing) for row in rows]
+        if adapt:
+            default = None if default is None else adapt(default)
+            column = [default if value is missing else None if value is None else adapt(value) for value in column]
+        else:
+            column = [default if value is missing else value for value in column]
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
+EMPTY_JSON = {dict: "{}", list: "[]"}
+
+
+def adapter(field: models.Field, now):
+    """How a value of ``field`` becomes a query parameter, or None to pass it as it is.
+
+    JSON goes as text, which both databases parse into the column: most of
+    the importer's JSON values are empty, and cost nothing that way. ``now``,
+    the time stamp of a whole batch, is adapted once.
+    """
+    if isinstance(field, models.JSONField):
+        encoder = json.JSONEncoder() if field.encoder is None else field.encoder()
+
+        def adapt_json(value):
+            if not value and type(value) in EMPTY_JSON:
+                return EMPTY_JSON[type(value)]
+            return encoder.encode(value)
+
+        return adapt_json
+    if isinstance(field, models.DateTimeField):
+        adapt, adapted_now = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datetimefield_value(now)
+        return lambda value: adapted_now if value is now else adapt(value)
+    return None
+
+
+def default_for(field: models.Field, now):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()

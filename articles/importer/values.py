@@ -10,12 +10,17 @@ from datetime import date, datetime
 
 ALLOWED_TYPES = (str, bool, int, float, type(None), datetime, date, list, dict)
 
-
 # What YAML's safe loader builds for plain values; anything else gets the careful look.
 PLAIN_LEAVES = frozenset({bool, int, type(None), datetime, date})
 
 
-def is_plain(value, *, max_depth: int, max_nodes: int) -> bool:
+def check_plain(value, *, max_depth: int, max_values: int, where: str = "front matter") -> None:
+    """Refuse values YAML can produce but a seed file may not hold; see ``find_what_is_not_plain``."""
+    if not is_plain(value, max_depth=max_depth, max_values=max_values):
+        find_what_is_not_plain(value, max_depth=max_depth, max_values=max_values, where=where)
+
+
+def is_plain(value, *, max_depth: int, max_values: int) -> bool:
     """Whether ``check_plain`` would accept ``value``, at a fraction of its cost.
 
     A walk a level at a time that names no paths. ``False`` may also mean only
@@ -23,7 +28,7 @@ def is_plain(value, *, max_depth: int, max_nodes: int) -> bool:
     then decides, and says why. The next level is never allowed to outgrow what is left of
     the value budget, so aliases cannot make it big.
     """
-    budget, depth, level = max_nodes, 0, [value]
+    budget, depth, level = max_values, 0, [value]
     while level:
         budget -= len(level)
         if budget < 0 or depth > max_depth:
@@ -52,31 +57,25 @@ def is_plain(value, *, max_depth: int, max_nodes: int) -> bool:
     return True
 
 
-def check_plain(value, *, max_depth: int, max_nodes: int, where: str = "front matter") -> None:
-    """Refuse values YAML can produce but a seed file may not hold; see ``find_what_is_not_plain``."""
-    if not is_plain(value, max_depth=max_depth, max_nodes=max_nodes):
-        find_what_is_not_plain(value, max_depth=max_depth, max_nodes=max_nodes, where=where)
-
-
-def find_what_is_not_plain(value, *, max_depth: int, max_nodes: int, where: str = "front matter") -> None:
+def find_what_is_not_plain(value, *, max_depth: int, max_values: int, where: str = "front matter") -> None:
     """Refuse values YAML can produce but a seed file may not hold, naming where they are.
 
     Binary blobs, sets and other tagged types, mappings with non-string keys,
-    nesting deeper than ``max_depth`` and documents of more than ``max_nodes``
+    nesting deeper than ``max_depth`` and documents of more than ``max_values``
     values (the alias "billion laughs" expands to that) are all refused, in
-    time proportional to ``max_nodes`` whatever the aliases. So are what the
+    time proportional to ``max_values`` whatever the aliases. So are what the
     JSON columns cannot hold on every database: NUL characters (PostgreSQL
     refuses them in text and JSON) and NaN or infinite numbers (not JSON).
     """
     from .parse import SeedError
 
-    budget = max_nodes
+    budget = max_values
     stack = [(value, 0, where)]
     while stack:
         item, depth, path = stack.pop()
         budget -= 1
         if budget < 0:
-            raise SeedError(f"front matter holds more than {max_nodes:,} values")
+            raise SeedError(f"front matter holds more than {max_values:,} values")
         if depth > max_depth:
             raise SeedError(f"{path}: nested deeper than {max_depth} levels")
         if isinstance(item, str):

@@ -1,12 +1,13 @@
 """manage.py import_seeds PATH...: bring seed files into the database."""
 
 import sys
+from dataclasses import fields
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importer.load import import_seed_files
 from articles.importer.parse import find_seed_files
+from articles.importer.run import import_seed_files
 from articles.importer.validate import Limits
 
 
@@ -63,21 +64,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-values",
             type=int,
-            default=defaults.max_nodes,
+            default=defaults.max_values,
             help="Most values in one front matter, aliases expanded (default: %(default)s).",
         )
 
     def handle(self, *args, **options):
-        for name in (
-            "max_bytes",
-            "batch_size",
-            "workers",
-            "max_depth",
-            "max_related",
-            "max_images",
-            "max_topics",
-            "max_values",
-        ):
+        limit_names = [field.name for field in fields(Limits)]  # each limit's flag has its name
+        for name in ("max_bytes", "batch_size", "workers", *limit_names):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1", returncode=2)
         try:
@@ -93,13 +86,7 @@ class Command(BaseCommand):
             max_bytes=options["max_bytes"],
             batch_size=options["batch_size"],
             workers=options["workers"],
-            limits=Limits(
-                max_depth=options["max_depth"],
-                max_related=options["max_related"],
-                max_images=options["max_images"],
-                max_topics=options["max_topics"],
-                max_nodes=options["max_values"],
-            ),
+            limits=Limits(**{name: options[name] for name in limit_names}),
             on_error=lambda path, reason: self.stderr.write(f"{path}: {reason}"),
             on_progress=progress.update if progress else None,
         )
