@@ -12,9 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .text import article_slug
-
 from .rendering import http_url
+from .text import article_slug
 
 URL_MAX_LENGTH = 2000
 
