@@ -26,7 +26,6 @@ from .models import (
     Provider,
     ProviderLogo,
     RelatedLink,
-    RelatedLinkImage,
     SeedFile,
     Topic,
 )
@@ -199,15 +198,36 @@ class QualityBandFilter(admin.SimpleListFilter):
         return queryset.filter(band[1]) if band else queryset
 
 
-class ArticleImageInline(admin.TabularInline):
-    model = ArticleImage
+class ArticlePartInline:
+    """A part of an article's content (its images, its related links), edited on the article's form only.
+
+    The article's rule decides (``workflow.may_edit``), not the part model's
+    own permissions: a writer who may not change the article may not change
+    its links either. The parts have no admin pages of their own.
+    """
+
     extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return workflow.may_edit(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return workflow.may_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.may_edit(request.user, obj)
+
+
+class ArticleImageInline(ArticlePartInline, admin.TabularInline):
+    model = ArticleImage
     fields = ["position", "url", "width", "height", "is_cached", "file"]
 
 
-class RelatedLinkInline(admin.StackedInline):
+class RelatedLinkInline(ArticlePartInline, admin.StackedInline):
     model = RelatedLink
-    extra = 0
     fields = [("position", "item_type", "quality"), "title", "excerpt", "web_url", "provider", "published_at"]
     autocomplete_fields = ["provider"]
 
@@ -485,29 +505,34 @@ class ArticleAdmin(admin.ModelAdmin):
         return bool(set(form.changed_data) - SCHEDULE_FIELDS)
 
     def save_model(self, request, obj, form, change):
-        services.article_save(
-            article=obj,
-            by=request.user,
-            seen_token=form.cleaned_data.get("edit_token") if change else None,
-            content_changed=not change or self.content_changed(form),
-        )
+        """Nothing yet: the article is saved with its topics and parts, in one call, by save_related."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        article = form.instance
-        if change and not self.content_changed(form) and any(formset.has_changed() for formset in formsets):
-            services.article_mark_edited(article=article, by=request.user)
+        parts, removed_parts = [], []
+        for formset in formsets:
+            parts += formset.save(commit=False)  # nothing is written yet: the service writes it all
+            removed_parts += formset.deleted_objects
+        article = services.article_save(
+            article=form.instance,
+            by=request.user,
+            seen_token=form.cleaned_data.get("edit_token") if change else None,
+            content_changed=not change or self.content_changed(form) or bool(parts or removed_parts),
+            topics=form.cleaned_data.get("topics"),
+            parts=parts,
+            removed_parts=removed_parts,
+            message=self.construct_change_message(request, form, formsets, not change),
+        )
         name = form.data.get("_transition")
         if change and name:
             services.article_transition(
                 article=article, name=name, by=request.user, comment=form.cleaned_data.get("transition_comment") or ""
             )
 
+    def log_addition(self, request, obj, message):
+        """Nothing: services.article_save logs each save, and transitions log themselves."""
+
     def log_change(self, request, obj, message):
-        # A press of a workflow button with no edit is logged by the transition itself.
-        if message or "_transition" not in request.POST:
-            return super().log_change(request, obj, message)
-        return None
+        """Nothing: services.article_save logs each save, and transitions log themselves."""
 
     def response_change(self, request, obj):
         name = request.POST.get("_transition")
@@ -567,20 +592,16 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(request, f"{count} {transition.done}: {titles}{more}.", messages.SUCCESS)
 
 
-@admin.register(RelatedLink)
-class RelatedLinkAdmin(admin.ModelAdmin):
-    list_display = ["title", "provider", "quality", "article"]
-    search_fields = ["title", "web_url"]
-    autocomplete_fields = ["article", "provider"]
-
-
 @admin.register(SeedFile)
 class SeedFileAdmin(admin.ModelAdmin):
+    """The importer's record of the files it read: shown, never written by hand (a superuser may delete one)."""
+
     list_display = ["path", "outcome", "imported_at", "article"]
     list_filter = ["outcome"]
     search_fields = ["path", "content_hash"]
-    readonly_fields = ["content_hash", "path", "article", "outcome", "imported_at"]
 
+    def has_add_permission(self, request):
+        return False
 
-admin.site.register(ArticleImage, search_fields=["url"])
-admin.site.register(RelatedLinkImage, search_fields=["url"])
+    def has_change_permission(self, request, obj=None):
+        return False

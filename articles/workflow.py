@@ -82,15 +82,17 @@ def may_schedule(user) -> bool:
     return bool(user and user.is_active and user.has_perm(PUBLISH_PERMISSION))
 
 
-def edit_refusal(user, article: Article) -> str | None:
+def edit_refusal(user, article: Article | None) -> str | None:
     """Why the user may not change the article's content, or None if they may.
 
+    The content is the article's own fields and its parts (images, related
+    links): one rule for all of them. ``None`` is an article not yet saved.
     Writers change drafts only. A published article is refused rather than
     edited in place: readers would otherwise see a change no editor approved.
     """
     if not (user and user.is_active and user.has_perm(CHANGE_PERMISSION)):
         return "You may not change articles."
-    if article.pk is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION):
+    if article is None or article.pk is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION):
         return None
     reasons = {
         Status.REVIEW: "it is in review. It can be changed again once an editor sends it back.",
@@ -103,7 +105,7 @@ def edit_refusal(user, article: Article) -> str | None:
     return f"You cannot change “{article}”: {reasons[article.status]}"
 
 
-def may_edit(user, article: Article) -> bool:
+def may_edit(user, article: Article | None) -> bool:
     return edit_refusal(user, article) is None
 
 

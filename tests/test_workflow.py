@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from articles import services, workflow
-from articles.models import Article, ArticleTransition
+from articles.models import Article, ArticleTransition, RelatedLink
 from tests.admin_forms import make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,14 @@ def test_data_migration_creates_writers_and_editors_with_the_workflow_permission
     assert not writers & {"publish_article", "review_article", "archive_article", "delete_article"}
     assert {"publish_article", "review_article", "archive_article", "change_article", "delete_article"} <= editors
     assert "add_articletransition" not in editors | writers  # history is written by the workflow only
+
+
+def test_no_group_holds_permissions_on_the_parts_of_an_article():
+    """Images and related links follow their article's rule (workflow.may_edit), not permissions of their own."""
+    held = set(Group.objects.filter(name__in=["Writers", "Editors"]).values_list("permissions__codename", flat=True))
+    parts = {f"{action}_{model}" for model in ("articleimage", "relatedlink", "relatedlinkimage")
+             for action in ("add", "change", "delete", "view")}  # fmt: skip
+    assert held & parts == set()
 
 
 @pytest.mark.parametrize(
@@ -198,6 +206,19 @@ def test_saving_content_stamps_edited_at_and_by_and_bumps_the_version():
         services.article_save(article=article, by=writer, seen_token=article.edit_token, content_changed=True)
     article.refresh_from_db()
     assert (article.title, article.edited_at, article.edited_by, article.version) == ("Better title", NOON, writer, 1)
+
+
+def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
+    article, other = make_article(title="Mine"), make_article(title="Theirs")
+    link = RelatedLink.objects.create(article=other, title="Their link")
+    link.title = "Hijacked"
+    article.title = "Changed"
+    with pytest.raises(ValueError, match="belongs to another article"):
+        services.article_save(
+            article=article, by=make_user("editor"), seen_token=None, content_changed=True, parts=[link]
+        )
+    assert RelatedLink.objects.get().title == "Their link"
+    assert Article.objects.get(pk=article.pk).title == "Mine"
 
 
 def test_a_save_never_changes_the_status():

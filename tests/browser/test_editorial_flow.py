@@ -30,10 +30,13 @@ def demo_accounts(transactional_db):
     """The demo writer and editor, in the groups the data migration makes.
 
     A transactional test ends by emptying every table, groups included, so the
-    groups are made again here, by the migration's own function.
+    groups are made again here, by the migrations' own functions.
     """
-    migration = importlib.import_module("articles.migrations.0002_workflow")
-    migration.create_groups(django_apps, SimpleNamespace(connection=connection))
+    schema_editor = SimpleNamespace(connection=connection)
+    importlib.import_module("articles.migrations.0002_workflow").create_groups(django_apps, schema_editor)
+    importlib.import_module("articles.migrations.0007_article_parts_follow_the_article").revoke(
+        django_apps, schema_editor
+    )
     call_command("create_demo_accounts", verbosity=0)
 
 
