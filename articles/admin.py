@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from . import services, workflow
-from .forms import ArticleAdminForm
+from .forms import ArticleAdminForm, KeepStoredText
 from .models import (
     Article,
     ArticleImage,
@@ -207,6 +207,7 @@ class ArticlePartInline:
     """
 
     extra = 0
+    form = KeepStoredText
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)

@@ -1,9 +1,53 @@
 """The article change form of the admin: the version stamp that refuses stale
-saves, and the comment that goes with a workflow button."""
+saves, the comment that goes with a workflow button, and the rule that text a
+browser merely sent back in another form is not a change."""
+
+import re
 
 from django import forms
+from django.utils.functional import cached_property
 
 from . import services, workflow
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def as_a_browser_sends(text: str, *, multiline: bool) -> str:
+    """The text as a browser posts it back from a form field and Django's CharField cleans it.
+
+    A textarea's line breaks come back as CRLF, a one-line input drops them,
+    and the field strips whitespace around the value.
+    """
+    return LINE_BREAK.sub("\n" if multiline else "", text).strip()
+
+
+class KeepStoredText(forms.ModelForm):
+    """A model form on which text that differs from the stored value only in its form is not a change.
+
+    Opening an imported article and pressing Save sends its text back with
+    CRLF line ends, without the trailing newline, and so on: that is not an
+    edit, must not be logged as one, and the stored value stays byte for byte
+    as it was (export gives the seed file back). Only a change of the
+    characters themselves counts.
+    """
+
+    def same_as_stored(self, name: str) -> bool:
+        field, bound = self.fields[name], self[name]
+        stored, posted = bound.initial, bound.data
+        if not (isinstance(stored, str) and isinstance(posted, str)):
+            return False
+        multiline = isinstance(field.widget, forms.Textarea)
+        return as_a_browser_sends(stored, multiline=multiline) == as_a_browser_sends(posted, multiline=multiline)
+
+    @cached_property
+    def changed_data(self):
+        return [name for name in super().changed_data if not self.same_as_stored(name)]
+
+    def _post_clean(self):
+        for name in self.cleaned_data.keys() - set(self.changed_data):
+            if self.same_as_stored(name):
+                self.cleaned_data[name] = self[name].initial  # the stored value, not the browser's copy of it
+        super()._post_clean()
 
 
 class UntrackedField(forms.CharField):
@@ -13,7 +57,7 @@ class UntrackedField(forms.CharField):
         return False
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(KeepStoredText):
     edit_token = UntrackedField(
         widget=forms.HiddenInput,
         required=False,
