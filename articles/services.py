@@ -34,18 +34,28 @@ def person(user) -> str:
 
 
 def last_change(article: Article) -> tuple[str, datetime | None]:
-    """Who last wrote the article, and when: a person's edit, a transition or the seed import."""
-    candidates = []
-    if article.edited_at:
-        candidates.append((article.edited_at, f"{person(article.edited_by)} saved it"))
+    """Who last wrote the article, and when: a person's save, a transition or the seed import.
+
+    Every save and every transition is in the admin log, at the time of its
+    write; a transition is named as such rather than as its own log entry.
+    """
+    candidates = []  # (when, rank on a tie, who)
+    if article.imported_at:
+        candidates.append((article.imported_at, 0, "the seed import updated it"))
+    entry = (
+        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=str(article.pk))
+        .select_related("user")
+        .order_by("-action_time", "-id")
+        .first()
+    )
+    if entry:
+        candidates.append((entry.action_time, 1, f"{person(entry.user)} saved it"))
     latest = article.transitions.select_related("by").first()
     if latest:
-        candidates.append((latest.at, f"{person(latest.by)} {workflow.TRANSITIONS[latest.name].done} it"))
-    if article.imported_at:
-        candidates.append((article.imported_at, "the seed import updated it"))
+        candidates.append((latest.at, 2, f"{person(latest.by)} {workflow.TRANSITIONS[latest.name].done} it"))
     if not candidates:
         return "someone changed it", None
-    when, who = max(candidates, key=lambda candidate: candidate[0])
+    when, _, who = max(candidates, key=lambda candidate: candidate[:2])
     return who, when
 
 

@@ -261,6 +261,36 @@ def test_a_stale_token_after_a_transition_names_the_transition():
         services.article_save(article=opened, by=editor, seen_token=opened.edit_token, content_changed=True)
 
 
+def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
+    alice = make_user("editor")
+    alice.first_name = "Alice"
+    alice.save()
+    article = make_article(imported_at=NOON - timedelta(days=1))
+    opened = Article.objects.get(pk=article.pk)
+    article.go_live_at = NOON + timedelta(days=1)
+    with time_machine.travel(NOON, tick=False):
+        services.article_save(article=article, by=alice, seen_token=article.edit_token, content_changed=False)
+    assert Article.objects.get(pk=article.pk).edited_at is None  # not an edit of the content
+
+    opened.title = "Bob's title"
+    with pytest.raises(services.EditConflict, match=r"Not saved: Alice saved it at Nov\. 26, 2026, noon"):
+        services.article_save(
+            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
+        )
+
+
+def test_a_save_that_changes_nothing_writes_nothing_and_leaves_open_pages_valid():
+    article = make_article(imported_at=NOON)
+    opened = Article.objects.get(pk=article.pk)
+    services.article_save(article=article, by=make_user("editor"), seen_token=article.edit_token, content_changed=False)
+    assert Article.objects.get(pk=article.pk).version == 0
+    assert not LogEntry.objects.exists()
+
+    opened.title = "Bob's title"
+    services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True)
+    assert Article.objects.get(pk=article.pk).title == "Bob's title"
+
+
 def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
     article = make_article(imported_at=NOON)
     opened = Article.objects.get(pk=article.pk)
