@@ -1,13 +1,15 @@
-"""The article change form of the admin: the version stamp that refuses stale
-saves, the comment that goes with a workflow button, and the rule that text a
-browser merely sent back in another form is not a change."""
+"""The article change form of the admin: the version stamp it carries to
+``services.article_save``, the comment that goes with a workflow button, the
+reason a save was refused, and the rule that text a browser merely sent back in
+another form is not a change."""
 
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 
-from . import services, workflow
+from . import workflow
 
 LINE_BREAK = re.compile(r"\r\n?|\n")
 
@@ -70,7 +72,7 @@ class ArticleAdminForm(KeepStoredText):
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
     )
 
-    request = None  # set by ArticleAdmin.get_form, which also sets the model and fields
+    request = None  # set by WorkflowAdmin.get_form, which also sets the model and fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,26 +81,26 @@ class ArticleAdminForm(KeepStoredText):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk is None:
-            return cleaned_data
-        token = cleaned_data.get("edit_token")
-        if not token:
+        if self.instance.pk is not None and not cleaned_data.get("edit_token"):
             raise forms.ValidationError(
                 "This form has no version stamp, so it cannot be checked against newer saves. Reload the page.",
                 code="missing_edit_token",
             )
-        # Locks the row until the admin's transaction ends, so that nobody
-        # saves between this check and our own save.
-        current = services.check_not_changed_since(article=self.instance, seen_token=token)
-        name = self.data.get("_transition")
-        if name:
-            comment = cleaned_data.get("transition_comment") or ""
-            try:
-                workflow.check_transition(user=self.request.user, article=current, name=name, comment=comment)
-            except workflow.TransitionRefused as error:
-                # At the top of the page, where "Please correct the error below" points.
-                self.add_error(None, error)
-                transition = workflow.TRANSITIONS.get(name)
-                if transition and transition.comment_required and not comment.strip():
-                    self.add_error("transition_comment", "Write why here, then press the button again.")
+        refused = getattr(self.request, "refused_save", None)
+        if refused is not None:
+            self.show_refusal(refused)
         return cleaned_data
+
+    def show_refusal(self, refused: ValidationError) -> None:
+        """Why services refused this very form's save (see WorkflowAdmin.changeform_view): on its field, else on top."""
+        for name, errors in refused.update_error_dict({}).items():
+            self.add_error(name if name in self.fields else None, errors)
+        transition = workflow.TRANSITIONS.get(self.data.get("_transition", ""))
+        comment = (self.cleaned_data.get("transition_comment") or "").strip()
+        if (
+            isinstance(refused, workflow.TransitionRefused)
+            and transition
+            and transition.comment_required
+            and not comment
+        ):
+            self.add_error("transition_comment", "Write why here, then press the button again.")

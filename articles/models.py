@@ -355,12 +355,6 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
 
-    def clean(self):
-        if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:
-            raise ValidationError(
-                {"expires_at": "The expiry time must be after the go-live time."}, code="expiry_before_go_live"
-            )
-
     def is_live(self, at=None) -> bool:
         now = at or timezone.now()
         return (

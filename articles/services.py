@@ -69,21 +69,13 @@ def edit_conflict(current: Article) -> EditConflict:
     )
 
 
-def check_not_changed_since(*, article: Article, seen_token: str) -> Article:
-    """Lock the article's row and return it; raise EditConflict if it changed since ``seen_token`` was read."""
-    current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
-    if current.edit_token != seen_token:
-        raise edit_conflict(current)
-    return current
-
-
 @transaction.atomic
 def article_save(
     *,
     article: Article,
     by,
     seen_token: str | None,
-    content_changed: bool,
+    is_edit: bool,
     topics: Iterable[Topic] | None = None,
     parts: Iterable[ArticleImage | RelatedLink] = (),
     removed_parts: Iterable[ArticleImage | RelatedLink] = (),
@@ -93,12 +85,13 @@ def article_save(
     """Save a person's change of an article: its fields, its topics and its parts (images, related links).
 
     The one write path for an article's content, whatever the door: the row
-    is locked, the token and the rules are checked, then everything is
-    written together. The status never changes here: it moves by
-    transitions only. A content change is stamped with edited_at/edited_by,
-    which the importer respects; a save that only reschedules is not one,
-    and a save that changes nothing writes nothing. Each save adds one to
-    the version and one entry to the admin's log (the article's History).
+    is locked, the token (``seen_token``, from the page the person opened)
+    and the rules are checked, then everything is written together. The
+    status never changes here: it moves by transitions only. ``is_edit``: the
+    save changes the content (not only the schedule), so it is stamped with
+    edited_at/edited_by, which the importer respects. A save that changes
+    nothing writes nothing. Each save adds one to the version and one entry
+    to the admin's log (the article's History).
     """
     adding = article.pk is None
     if adding:
@@ -110,15 +103,16 @@ def article_save(
     reason = workflow.edit_refusal(by, current)
     if reason:
         raise ValidationError(reason, code="edit_refused")
-    rescheduled = (article.go_live_at, article.expires_at) != (current.go_live_at, current.expires_at)
-    if rescheduled and not workflow.may_schedule(by):
-        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
-    if not (adding or content_changed or rescheduled):
+    schedule = (article.go_live_at, article.expires_at)
+    rescheduled = schedule != (current.go_live_at, current.expires_at)
+    if rescheduled:
+        workflow.check_schedule(by, *schedule)
+    if not (adding or is_edit or rescheduled):
         return article
     at = at or timezone.now()
     article.status = current.status
     article.version = current.version + 1
-    if content_changed:
+    if is_edit:
         article.edited_at = at
         article.edited_by = by
     article.save()
@@ -129,7 +123,7 @@ def article_save(
     for part in parts:
         own_part(article, part).save()
     if not message:
-        message = [{"added": {}}] if adding else "Changed the content." if content_changed else "Changed the schedule."
+        message = [{"added": {}}] if adding else "Changed the content." if is_edit else "Changed the schedule."
     log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
     return article
 
@@ -197,10 +191,8 @@ def article_publish(
     comment: str = "",
 ) -> ArticleTransition:
     """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time."""
-    if (go_live_at or expires_at) and not workflow.may_schedule(by):
-        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
-    if go_live_at and expires_at and expires_at <= go_live_at:
-        raise ValidationError("The expiry time must be after the go-live time.", code="expiry_before_go_live")
+    if go_live_at or expires_at:
+        workflow.check_schedule(by, go_live_at, expires_at)
     record = article_transition(article=article, name=workflow.PUBLISH.name, by=by, comment=comment)
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at

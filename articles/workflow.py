@@ -72,6 +72,10 @@ class TransitionRefused(ValidationError):
     """A transition the rules do not allow; the message says why, for the person who tried."""
 
 
+class ScheduleRefused(ValidationError):
+    """A go-live or expiry time the person may not set, or one that cannot be; the message says which."""
+
+
 def user_may(user, transition: Transition) -> bool:
     """Whether the user holds the permission for a transition, whatever the article's state."""
     return bool(user and user.is_active and user.has_perm(transition.permission))
@@ -80,6 +84,20 @@ def user_may(user, transition: Transition) -> bool:
 def may_schedule(user) -> bool:
     """Go-live and expiry times decide what readers see, so they belong to those who may publish."""
     return bool(user and user.is_active and user.has_perm(PUBLISH_PERMISSION))
+
+
+def check_schedule(user, go_live_at, expires_at) -> None:
+    """Raise ScheduleRefused unless the user may set these times (either may be empty) and they can be."""
+    if not may_schedule(user):
+        raise ScheduleRefused("You may not schedule articles: only editors may.", code="schedule_refused")
+    if go_live_at and expires_at and expires_at <= go_live_at:
+        raise ScheduleRefused(
+            {
+                "expires_at": ValidationError(
+                    "The expiry time must be after the go-live time.", code="expiry_before_go_live"
+                )
+            }
+        )
 
 
 def edit_refusal(user, article: Article | None) -> str | None:

@@ -380,6 +380,7 @@ def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused_saying_w
     page = response.content.decode()
     assert "Not saved: Alice saved it at Nov. 26, 2026, noon, after you opened this page." in page
     assert "Nothing was overwritten." in page
+    assert 'value="Bob&#x27;s version"' in page  # what Bob typed is still on his page
     article.refresh_from_db()
     assert (article.title, article.edited_by) == ("Alice's version", alice)
 

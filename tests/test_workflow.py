@@ -193,7 +193,7 @@ def test_a_writer_editing_a_published_article_is_refused_with_the_reason():
     article = make_article(status=Status.PUBLISHED, title="Live story")
     article.title = "Changed"
     with pytest.raises(ValidationError, match="published, and writers cannot change what readers see"):
-        services.article_save(article=article, by=make_user("writer"), seen_token=None, content_changed=True)
+        services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=True)
     article.refresh_from_db()
     assert article.title == "Live story"
 
@@ -203,7 +203,7 @@ def test_saving_content_stamps_edited_at_and_by_and_bumps_the_version():
     article = make_article()
     article.title = "Better title"
     with time_machine.travel(NOON, tick=False):
-        services.article_save(article=article, by=writer, seen_token=article.edit_token, content_changed=True)
+        services.article_save(article=article, by=writer, seen_token=article.edit_token, is_edit=True)
     article.refresh_from_db()
     assert (article.title, article.edited_at, article.edited_by, article.version) == ("Better title", NOON, writer, 1)
 
@@ -214,9 +214,7 @@ def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
     link.title = "Hijacked"
     article.title = "Changed"
     with pytest.raises(ValueError, match="belongs to another article"):
-        services.article_save(
-            article=article, by=make_user("editor"), seen_token=None, content_changed=True, parts=[link]
-        )
+        services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True, parts=[link])
     assert RelatedLink.objects.get().title == "Their link"
     assert Article.objects.get(pk=article.pk).title == "Mine"
 
@@ -224,14 +222,14 @@ def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
 def test_a_save_never_changes_the_status():
     article = make_article(status=Status.DRAFT)
     article.status = Status.PUBLISHED
-    services.article_save(article=article, by=make_user("editor"), seen_token=None, content_changed=True)
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     article.refresh_from_db()
     assert article.status == Status.DRAFT
 
 
 def test_a_new_article_always_starts_as_a_draft():
     article = Article(title="New", web_url="https://example-news.org/new", status=Status.PUBLISHED)
-    services.article_save(article=article, by=make_user("editor"), seen_token=None, content_changed=True)
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
 
 
@@ -243,12 +241,10 @@ def test_a_save_with_a_stale_token_is_refused_naming_who_saved_and_when():
     opened = Article.objects.get(pk=article.pk)
     with time_machine.travel(NOON, tick=False):
         article.title = "Alice's title"
-        services.article_save(article=article, by=alice, seen_token=article.edit_token, content_changed=True)
+        services.article_save(article=article, by=alice, seen_token=article.edit_token, is_edit=True)
     opened.title = "Bob's title"
     with pytest.raises(services.EditConflict, match=r"Alice Adams saved it at Nov\. 26, 2026, noon"):
-        services.article_save(
-            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
-        )
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
     assert Article.objects.get(pk=article.pk).title == "Alice's title"
 
 
@@ -258,7 +254,7 @@ def test_a_stale_token_after_a_transition_names_the_transition():
     opened = Article.objects.get(pk=article.pk)
     services.article_publish(article=article, by=editor)
     with pytest.raises(services.EditConflict, match=f"{editor.username} published it"):
-        services.article_save(article=opened, by=editor, seen_token=opened.edit_token, content_changed=True)
+        services.article_save(article=opened, by=editor, seen_token=opened.edit_token, is_edit=True)
 
 
 def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
@@ -269,25 +265,23 @@ def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
     opened = Article.objects.get(pk=article.pk)
     article.go_live_at = NOON + timedelta(days=1)
     with time_machine.travel(NOON, tick=False):
-        services.article_save(article=article, by=alice, seen_token=article.edit_token, content_changed=False)
+        services.article_save(article=article, by=alice, seen_token=article.edit_token, is_edit=False)
     assert Article.objects.get(pk=article.pk).edited_at is None  # not an edit of the content
 
     opened.title = "Bob's title"
     with pytest.raises(services.EditConflict, match=r"Not saved: Alice saved it at Nov\. 26, 2026, noon"):
-        services.article_save(
-            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
-        )
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
 
 
 def test_a_save_that_changes_nothing_writes_nothing_and_leaves_open_pages_valid():
     article = make_article(imported_at=NOON)
     opened = Article.objects.get(pk=article.pk)
-    services.article_save(article=article, by=make_user("editor"), seen_token=article.edit_token, content_changed=False)
+    services.article_save(article=article, by=make_user("editor"), seen_token=article.edit_token, is_edit=False)
     assert Article.objects.get(pk=article.pk).version == 0
     assert not LogEntry.objects.exists()
 
     opened.title = "Bob's title"
-    services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True)
+    services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
     assert Article.objects.get(pk=article.pk).title == "Bob's title"
 
 
@@ -296,9 +290,7 @@ def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
     opened = Article.objects.get(pk=article.pk)
     Article.objects.filter(pk=article.pk).update(imported_at=NOON + timedelta(hours=1), title="From the seed")
     with pytest.raises(services.EditConflict, match="the seed import updated it"):
-        services.article_save(
-            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
-        )
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
     assert Article.objects.get(pk=article.pk).title == "From the seed"
 
 
@@ -338,6 +330,13 @@ def test_an_article_stops_being_shown_exactly_at_its_expiry_time():
         assert article.is_expired()
 
 
+def test_a_writer_may_not_publish_with_a_schedule():
+    article = make_article(status=Status.DRAFT)
+    with pytest.raises(workflow.ScheduleRefused, match="may not schedule"):
+        services.article_publish(article=article, by=make_user("writer"), go_live_at=NOON)
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+
+
 def test_an_expiry_before_the_go_live_time_is_refused():
     article = make_article(status=Status.REVIEW)
     with pytest.raises(ValidationError, match="expiry time must be after"):
@@ -351,8 +350,9 @@ def test_an_expiry_before_the_go_live_time_is_refused():
 def test_a_writer_may_not_schedule():
     article = make_article()
     article.go_live_at = NOON
-    with pytest.raises(workflow.TransitionRefused, match="may not schedule"):
-        services.article_save(article=article, by=make_user("writer"), seen_token=None, content_changed=False)
+    with pytest.raises(workflow.ScheduleRefused, match="may not schedule") as refused:
+        services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=False)
+    assert not isinstance(refused.value, workflow.TransitionRefused)  # a bulk action's refusal is another thing
     assert Article.objects.get(pk=article.pk).go_live_at is None
 
 

@@ -10,6 +10,7 @@ images and related links under the same rule.
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -157,13 +158,23 @@ class WorkflowAdmin:
                 if reason:
                     self.message_user(request, f"{reason} Nothing was saved.", messages.ERROR)
                     return HttpResponseRedirect(request.path)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refused:
+            # services checked the save against the stored article (the token, the rules) and refused it,
+            # so Django's transaction rolled back everything. The same POST again shows the form with the
+            # reason, which the form reads from the request: Django's admin has no hook for a late error.
+            if request.method != "POST":
+                raise
+            request.refused_save = refused
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # Saving: one call to services.article_save, which logs it; then the transition, which logs itself.
 
     @staticmethod
-    def content_changed(form) -> bool:
-        return bool(set(form.changed_data) - SCHEDULE_FIELDS)
+    def edits_content(form, parts) -> bool:
+        """Whether saving the form edits the article's content: a field besides the schedule, or a part, changed."""
+        return bool(set(form.changed_data) - SCHEDULE_FIELDS or parts)
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: the article is saved with its topics and parts, in one call, by save_related."""
@@ -177,7 +188,7 @@ class WorkflowAdmin:
             article=form.instance,
             by=request.user,
             seen_token=form.cleaned_data.get("edit_token") if change else None,
-            content_changed=not change or self.content_changed(form) or bool(parts or removed_parts),
+            is_edit=not change or self.edits_content(form, parts + removed_parts),
             topics=form.cleaned_data.get("topics"),
             parts=parts,
             removed_parts=removed_parts,
