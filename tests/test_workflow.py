@@ -373,3 +373,23 @@ def test_in_conflict_lists_articles_with_a_newer_seed_file():
     make_article()
     conflicted = make_article(conflict_file="fixtures/new.md", conflict_at=NOON)
     assert list(Article.objects.in_conflict()) == [conflicted]
+
+
+def test_status_counts_count_each_status_and_what_the_dashboard_lists_in_one_query(django_assert_num_queries):
+    make_article(status=Status.DRAFT)
+    make_article(status=Status.DRAFT, conflict_file="fixtures/newer.md", conflict_at=NOON)
+    make_article(status=Status.REVIEW)
+    make_article(status=Status.PUBLISHED)
+    make_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
+    make_article(status=Status.PUBLISHED, expires_at=NOON)
+    make_article(status=Status.ARCHIVED)
+
+    with django_assert_num_queries(1):
+        counts = Article.objects.status_counts(NOON)
+
+    assert counts == {
+        "draft": 2, "review": 1, "published": 3, "archived": 1, "scheduled": 1, "expired": 1, "in_conflict": 1,
+    }  # fmt: skip
+    assert counts["scheduled"] == Article.objects.scheduled(NOON).count()
+    assert counts["expired"] == Article.objects.expired(NOON).count()
+    assert counts["in_conflict"] == Article.objects.in_conflict().count()
