@@ -14,11 +14,11 @@ from . import workflow
 LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
-def as_a_browser_sends(text: str, *, multiline: bool) -> str:
-    """The text as a browser posts it back from a form field and Django's CharField cleans it.
+def comparable(text: str, *, multiline: bool) -> str:
+    """The text without what a browser and the form field may change in it on the way back.
 
-    A textarea's line breaks come back as CRLF, a one-line input drops them,
-    and the field strips whitespace around the value.
+    A textarea sends its line breaks as CRLF (here: LF), a one-line input
+    drops them, and the field strips the whitespace around the value.
     """
     return LINE_BREAK.sub("\n" if multiline else "", text).strip()
 
@@ -39,17 +39,17 @@ class KeepStoredText(forms.ModelForm):
         if not (isinstance(stored, str) and isinstance(posted, str)):
             return False
         multiline = isinstance(field.widget, forms.Textarea)
-        return as_a_browser_sends(stored, multiline=multiline) == as_a_browser_sends(posted, multiline=multiline)
+        return comparable(stored, multiline=multiline) == comparable(posted, multiline=multiline)
 
     @cached_property
     def changed_data(self):
         return [name for name in super().changed_data if not self.same_as_stored(name)]
 
-    def _post_clean(self):
+    def clean(self):
         for name in self.cleaned_data.keys() - set(self.changed_data):
             if self.same_as_stored(name):
                 self.cleaned_data[name] = self[name].initial  # the stored value, not the browser's copy of it
-        super()._post_clean()
+        return super().clean()
 
 
 class UntrackedField(forms.CharField):

@@ -1,9 +1,10 @@
 """Editorial writes: saving an edit and moving an article through the workflow.
 
 Each function is atomic, locks the article's row, checks the rules in
-``articles.workflow`` again (whoever called it), and records what it did: a
-transition in the article's history and in Django's admin log. Readers'
-cached pages go stale once it commits (``articles.caching``).
+``articles.workflow`` again (whoever called it), and records what it did in
+Django's admin log (the article's History), a transition in the article's
+workflow history too. Readers' cached pages go stale once it commits
+(``articles.caching``).
 """
 
 import json
@@ -95,7 +96,7 @@ def article_save(
     """
     adding = article.pk is None
     if adding:
-        current = Article(status=Article.Status.DRAFT, version=-1)
+        current = Article(status=Article.Status.DRAFT)
     else:
         current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
         if seen_token is not None and current.edit_token != seen_token:
@@ -111,7 +112,7 @@ def article_save(
         return article
     at = at or timezone.now()
     article.status = current.status
-    article.version = current.version + 1
+    article.version = 0 if adding else current.version + 1
     if is_edit:
         article.edited_at = at
         article.edited_by = by

@@ -88,7 +88,9 @@ def article_in(state: str) -> Article:
         "expired": {"expires_at": NOW - timedelta(hours=1)},
     }.get(state, {})
     status = Status.PUBLISHED if state in {"scheduled", "expired"} else state
-    return make_article(status=status, **schedule)
+    article = make_article(status=status, imported_at=NOW - timedelta(days=1), **schedule)
+    SeedFile.objects.create(content_hash=f"{article.pk:064d}", path=f"fixtures/{article.pk}.md", article=article)
+    return article
 
 
 def login_record(model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..forms import ArticleAdminForm
-from ..models import Article, ArticleImage, ArticleTransition, RelatedLink
+from ..models import Article, ArticleImage, ArticleTransition, RelatedLink, SeedFile
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
 from .workflow import ArticlePartInline, WorkflowAdmin
 
@@ -125,6 +125,11 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Seed files are the record of an article's import: they go with it, whoever may delete it.
+        return deleted, counts, perms_needed - {SeedFile._meta.verbose_name}, protected
 
     def view_on_site(self, article):
         return article.get_absolute_url() if article.is_live() else None
