@@ -1,9 +1,55 @@
-"""The article change form of the admin: the version stamp that refuses stale
-saves, and the comment that goes with a workflow button."""
+"""The article change form of the admin: the version stamp it carries to
+``services.article_save``, the comment that goes with a workflow button, the
+reason a save was refused, and the rule that text a browser merely sent back in
+another form is not a change."""
+
+import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
-from . import services, workflow
+from . import workflow
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def comparable(text: str, *, multiline: bool) -> str:
+    """The text without what a browser and the form field may change in it on the way back.
+
+    A textarea sends its line breaks as CRLF (here: LF), a one-line input
+    drops them, and the field strips the whitespace around the value.
+    """
+    return LINE_BREAK.sub("\n" if multiline else "", text).strip()
+
+
+class KeepStoredText(forms.ModelForm):
+    """A model form on which text that differs from the stored value only in its form is not a change.
+
+    Opening an imported article and pressing Save sends its text back with
+    CRLF line ends, without the trailing newline, and so on: that is not an
+    edit, must not be logged as one, and the stored value stays byte for byte
+    as it was (export gives the seed file back). Only a change of the
+    characters themselves counts.
+    """
+
+    def same_as_stored(self, name: str) -> bool:
+        field, bound = self.fields[name], self[name]
+        stored, posted = bound.initial, bound.data
+        if not (isinstance(stored, str) and isinstance(posted, str)):
+            return False
+        multiline = isinstance(field.widget, forms.Textarea)
+        return comparable(stored, multiline=multiline) == comparable(posted, multiline=multiline)
+
+    @cached_property
+    def changed_data(self):
+        return [name for name in super().changed_data if not self.same_as_stored(name)]
+
+    def clean(self):
+        for name in self.cleaned_data.keys() - set(self.changed_data):
+            if self.same_as_stored(name):
+                self.cleaned_data[name] = self[name].initial  # the stored value, not the browser's copy of it
+        return super().clean()
 
 
 class UntrackedField(forms.CharField):
@@ -13,7 +59,7 @@ class UntrackedField(forms.CharField):
         return False
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(KeepStoredText):
     edit_token = UntrackedField(
         widget=forms.HiddenInput,
         required=False,
@@ -26,7 +72,7 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
     )
 
-    request = None  # set by ArticleAdmin.get_form, which also sets the model and fields
+    request = None  # set by WorkflowAdmin.get_form, which also sets the model and fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,26 +81,26 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk is None:
-            return cleaned_data
-        token = cleaned_data.get("edit_token")
-        if not token:
+        if self.instance.pk is not None and not cleaned_data.get("edit_token"):
             raise forms.ValidationError(
                 "This form has no version stamp, so it cannot be checked against newer saves. Reload the page.",
                 code="missing_edit_token",
             )
-        # Locks the row until the admin's transaction ends, so that nobody
-        # saves between this check and our own save.
-        current = services.check_not_changed_since(article=self.instance, seen_token=token)
-        name = self.data.get("_transition")
-        if name:
-            comment = cleaned_data.get("transition_comment") or ""
-            try:
-                workflow.check_transition(user=self.request.user, article=current, name=name, comment=comment)
-            except workflow.TransitionRefused as error:
-                # At the top of the page, where "Please correct the error below" points.
-                self.add_error(None, error)
-                transition = workflow.TRANSITIONS.get(name)
-                if transition and transition.comment_required and not comment.strip():
-                    self.add_error("transition_comment", "Write why here, then press the button again.")
+        refused = getattr(self.request, "refused_save", None)
+        if refused is not None:
+            self.show_refusal(refused)
         return cleaned_data
+
+    def show_refusal(self, refused: ValidationError) -> None:
+        """Why services refused this very form's save (see WorkflowAdmin.changeform_view): on its field, else on top."""
+        for name, errors in refused.update_error_dict({}).items():
+            self.add_error(name if name in self.fields else None, errors)
+        transition = workflow.TRANSITIONS.get(self.data.get("_transition", ""))
+        comment = (self.cleaned_data.get("transition_comment") or "").strip()
+        if (
+            isinstance(refused, workflow.TransitionRefused)
+            and transition
+            and transition.comment_required
+            and not comment
+        ):
+            self.add_error("transition_comment", "Write why here, then press the button again.")

@@ -157,6 +157,18 @@ class Topic(UniqueKeyMixin, models.Model):
         return topic_key(self.name)
 
 
+# What the desk sees, each written once: the filters below and status_counts() share them.
+def scheduled_at(at) -> Q:
+    return Q(status=Article.Status.PUBLISHED, go_live_at__gt=at)
+
+
+def expired_at(at) -> Q:
+    return Q(status=Article.Status.PUBLISHED, expires_at__lte=at)
+
+
+IN_CONFLICT = ~Q(conflict_file="")
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, at=None):
         """What readers may see: published, past its go-live time, not yet expired."""
@@ -207,11 +219,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def scheduled(self, at=None):
         """Published, but waiting for its go-live time."""
-        return self.filter(status=Article.Status.PUBLISHED, go_live_at__gt=at or timezone.now())
+        return self.filter(scheduled_at(at or timezone.now()))
 
     def expired(self, at=None):
         """Published, but past its expiry time."""
-        return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=at or timezone.now())
+        return self.filter(expired_at(at or timezone.now()))
 
     def review_queue(self):
         """Articles waiting for an editor, the longest-waiting first."""
@@ -231,7 +243,17 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_conflict(self):
         """Articles a person edited, for which the import has seen a newer seed file."""
-        return self.exclude(conflict_file="").order_by("-conflict_at", "-id")
+        return self.filter(IN_CONFLICT).order_by("-conflict_at", "-id")
+
+    def status_counts(self, at=None) -> dict[str, int]:
+        """How many articles each status has, and how many are scheduled, expired or in conflict: one query."""
+        now = at or timezone.now()
+        return self.aggregate(
+            **{status: models.Count("pk", filter=Q(status=status)) for status in Article.Status.values},
+            scheduled=models.Count("pk", filter=scheduled_at(now)),
+            expired=models.Count("pk", filter=expired_at(now)),
+            in_conflict=models.Count("pk", filter=IN_CONFLICT),
+        )
 
 
 class Article(models.Model):
@@ -420,12 +442,6 @@ class Article(models.Model):
     def lead_image(self):
         """The first image readers may be shown (of the prefetched ones), or None."""
         return next(iter(http_images(self.images.all())), None)
-
-    def clean(self):
-        if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:
-            raise ValidationError(
-                {"expires_at": "The expiry time must be after the go-live time."}, code="expiry_before_go_live"
-            )
 
     def is_live(self, at=None) -> bool:
         now = at or timezone.now()

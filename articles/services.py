@@ -1,14 +1,18 @@
 """Editorial writes: saving an edit and moving an article through the workflow.
 
 Each function is atomic, locks the article's row, checks the rules in
-``articles.workflow`` again (whoever called it), and records what it did: a
-transition in the article's history and in Django's admin log. Readers'
-cached pages go stale once it commits (``articles.caching``).
+``articles.workflow`` again (whoever called it), and records what it did in
+Django's admin log (the article's History), a transition in the article's
+workflow history too. Readers' cached pages go stale once it commits
+(``articles.caching``).
 """
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,7 +21,7 @@ from django.utils.formats import date_format
 
 from . import workflow
 from .caching import content_changed_on_commit
-from .models import Article, ArticleTransition
+from .models import Article, ArticleImage, ArticleTransition, RelatedLink, Topic
 
 
 class EditConflict(ValidationError):
@@ -31,18 +35,28 @@ def person(user) -> str:
 
 
 def last_change(article: Article) -> tuple[str, datetime | None]:
-    """Who last wrote the article, and when: a person's edit, a transition or the seed import."""
-    candidates = []
-    if article.edited_at:
-        candidates.append((article.edited_at, f"{person(article.edited_by)} saved it"))
+    """Who last wrote the article, and when: a person's save, a transition or the seed import.
+
+    Every save and every transition is in the admin log, at the time of its
+    write; a transition is named as such rather than as its own log entry.
+    """
+    candidates = []  # (when, rank on a tie, who)
+    if article.imported_at:
+        candidates.append((article.imported_at, 0, "the seed import updated it"))
+    entry = (
+        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=str(article.pk))
+        .select_related("user")
+        .order_by("-action_time", "-id")
+        .first()
+    )
+    if entry:
+        candidates.append((entry.action_time, 1, f"{person(entry.user)} saved it"))
     latest = article.transitions.select_related("by").first()
     if latest:
-        candidates.append((latest.at, f"{person(latest.by)} {workflow.TRANSITIONS[latest.name].done} it"))
-    if article.imported_at:
-        candidates.append((article.imported_at, "the seed import updated it"))
+        candidates.append((latest.at, 2, f"{person(latest.by)} {workflow.TRANSITIONS[latest.name].done} it"))
     if not candidates:
         return "someone changed it", None
-    when, who = max(candidates, key=lambda candidate: candidate[0])
+    when, _, who = max(candidates, key=lambda candidate: candidate[:2])
     return who, when
 
 
@@ -56,56 +70,84 @@ def edit_conflict(current: Article) -> EditConflict:
     )
 
 
-def check_not_changed_since(*, article: Article, seen_token: str) -> Article:
-    """Lock the article's row and return it; raise EditConflict if it changed since ``seen_token`` was read."""
-    current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
-    if current.edit_token != seen_token:
-        raise edit_conflict(current)
-    return current
-
-
 @transaction.atomic
 def article_save(
-    *, article: Article, by, seen_token: str | None, content_changed: bool, at: datetime | None = None
+    *,
+    article: Article,
+    by,
+    seen_token: str | None,
+    is_edit: bool,
+    topics: Iterable[Topic] | None = None,
+    parts: Iterable[ArticleImage | RelatedLink] = (),
+    removed_parts: Iterable[ArticleImage | RelatedLink] = (),
+    message: str | list = "",
+    at: datetime | None = None,
 ) -> Article:
-    """Save a person's edit of an article's fields (never its status: that moves by transitions only).
+    """Save a person's change of an article: its fields, its topics and its parts (images, related links).
 
-    Content changes are stamped with edited_at/edited_by, which the importer
-    respects; a save that only reschedules is not a content change.
+    The one write path for an article's content, whatever the door: the row
+    is locked, the token (``seen_token``, from the page the person opened)
+    and the rules are checked, then everything is written together. The
+    status never changes here: it moves by transitions only. ``is_edit``: the
+    save changes the content (not only the schedule), so it is stamped with
+    edited_at/edited_by, which the importer respects. A save that changes
+    nothing writes nothing. Each save adds one to the version and one entry
+    to the admin's log (the article's History).
     """
-    if article.pk is None:
+    adding = article.pk is None
+    if adding:
         current = Article(status=Article.Status.DRAFT)
-        article.version = 0
     else:
         current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
         if seen_token is not None and current.edit_token != seen_token:
             raise edit_conflict(current)
-        article.version = current.version + 1
     reason = workflow.edit_refusal(by, current)
     if reason:
         raise ValidationError(reason, code="edit_refused")
-    rescheduled = (article.go_live_at, article.expires_at) != (current.go_live_at, current.expires_at)
-    if rescheduled and not workflow.may_schedule(by):
-        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
+    schedule = (article.go_live_at, article.expires_at)
+    rescheduled = schedule != (current.go_live_at, current.expires_at)
+    if rescheduled:
+        workflow.check_schedule(by, *schedule)
+    if not (adding or is_edit or rescheduled):
+        return article
+    at = at or timezone.now()
     article.status = current.status
-    if content_changed:
-        article.edited_at = at or timezone.now()
+    article.version = 0 if adding else current.version + 1
+    if is_edit:
+        article.edited_at = at
         article.edited_by = by
     article.save()
+    if topics is not None:
+        article.topics.set(topics)
+    for part in removed_parts:
+        own_part(article, part).delete()
+    for part in parts:
+        own_part(article, part).save()
+    if not message:
+        message = [{"added": {}}] if adding else "Changed the content." if is_edit else "Changed the schedule."
+    log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
     return article
 
 
-@transaction.atomic
-def article_mark_edited(*, article: Article, by, at: datetime | None = None) -> Article:
-    """Stamp a content change made outside the article's own row (its links, images)."""
-    article.edited_at = at or timezone.now()
-    article.edited_by = by
-    Article.objects.filter(pk=article.pk).update(
-        edited_at=article.edited_at, edited_by=by, version=F("version") + 1, updated_at=article.edited_at
+def own_part(article: Article, part: ArticleImage | RelatedLink) -> ArticleImage | RelatedLink:
+    """The part, attached to ``article``; a part of another article is refused (a crafted form)."""
+    if part.pk is not None and part.article_id != article.pk:
+        raise ValueError(f"{part._meta.verbose_name} {part.pk} belongs to another article")
+    part.article = article
+    return part
+
+
+def log(article: Article, *, by, flag: int, message: str | list, at: datetime) -> LogEntry:
+    """An entry in Django's admin log (the article's History page), at the time of the write it records."""
+    return LogEntry.objects.create(
+        action_time=at,
+        user_id=by.pk,
+        content_type=ContentType.objects.get_for_model(article),
+        object_id=str(article.pk),
+        object_repr=str(article)[:200],
+        action_flag=flag,
+        change_message=json.dumps(message) if isinstance(message, list) else message,
     )
-    content_changed_on_commit()  # update() sends no signal
-    article.version = Article.objects.values_list("version", flat=True).get(pk=article.pk)
-    return article
 
 
 @transaction.atomic
@@ -132,9 +174,7 @@ def article_transition(
     message = f"{transition.label}: {record}."
     if record.comment:
         message += f" Comment: {record.comment}"
-    LogEntry.objects.log_actions(
-        user_id=by.pk, queryset=[article], action_flag=CHANGE, change_message=message, single_object=True
-    )
+    log(locked, by=by, flag=CHANGE, message=message, at=at)
     return record
 
 
@@ -152,10 +192,8 @@ def article_publish(
     comment: str = "",
 ) -> ArticleTransition:
     """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time."""
-    if (go_live_at or expires_at) and not workflow.may_schedule(by):
-        raise workflow.TransitionRefused("You may not schedule articles: only editors may.", code="schedule_refused")
-    if go_live_at and expires_at and expires_at <= go_live_at:
-        raise ValidationError("The expiry time must be after the go-live time.", code="expiry_before_go_live")
+    if go_live_at or expires_at:
+        workflow.check_schedule(by, go_live_at, expires_at)
     record = article_transition(article=article, name=workflow.PUBLISH.name, by=by, comment=comment)
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at

@@ -72,6 +72,10 @@ class TransitionRefused(ValidationError):
     """A transition the rules do not allow; the message says why, for the person who tried."""
 
 
+class ScheduleRefused(ValidationError):
+    """A go-live or expiry time the person may not set, or one that cannot be; the message says which."""
+
+
 def user_may(user, transition: Transition) -> bool:
     """Whether the user holds the permission for a transition, whatever the article's state."""
     return bool(user and user.is_active and user.has_perm(transition.permission))
@@ -82,15 +86,31 @@ def may_schedule(user) -> bool:
     return bool(user and user.is_active and user.has_perm(PUBLISH_PERMISSION))
 
 
-def edit_refusal(user, article: Article) -> str | None:
+def check_schedule(user, go_live_at, expires_at) -> None:
+    """Raise ScheduleRefused unless the user may set these times (either may be empty) and they can be."""
+    if not may_schedule(user):
+        raise ScheduleRefused("You may not schedule articles: only editors may.", code="schedule_refused")
+    if go_live_at and expires_at and expires_at <= go_live_at:
+        raise ScheduleRefused(
+            {
+                "expires_at": ValidationError(
+                    "The expiry time must be after the go-live time.", code="expiry_before_go_live"
+                )
+            }
+        )
+
+
+def edit_refusal(user, article: Article | None) -> str | None:
     """Why the user may not change the article's content, or None if they may.
 
+    The content is the article's own fields and its parts (images, related
+    links): one rule for all of them. ``None`` is an article not yet saved.
     Writers change drafts only. A published article is refused rather than
     edited in place: readers would otherwise see a change no editor approved.
     """
     if not (user and user.is_active and user.has_perm(CHANGE_PERMISSION)):
         return "You may not change articles."
-    if article.pk is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION):
+    if article is None or article.pk is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION):
         return None
     reasons = {
         Status.REVIEW: "it is in review. It can be changed again once an editor sends it back.",
@@ -103,7 +123,7 @@ def edit_refusal(user, article: Article) -> str | None:
     return f"You cannot change “{article}”: {reasons[article.status]}"
 
 
-def may_edit(user, article: Article) -> bool:
+def may_edit(user, article: Article | None) -> bool:
     return edit_refusal(user, article) is None
 
 

@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
-from articles.models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
+from articles.models import Article, SeedFile
 from tests.admin_forms import make_user
 from tests.site_factories import make_article, make_provider, make_topic
 
@@ -62,9 +62,10 @@ PUBLIC = {
 
 # Admin pages, by URL name: (anonymous, writer, editor, superuser). 403 is the
 # admin's "permission denied"; 404 on an app index means "no such page for you".
-# Writers: articles and their images and links; providers and topics read-only;
-# no seed files, no users or groups, no login records. Editors: all editorial
-# content; seed files read-only; no users or groups, no login records.
+# Writers: articles (their images and links are on the article's page, under its
+# rule: tests/test_admin_write_matrix.py); providers and topics read-only; no seed
+# files, no users or groups, no login records. Editors: all editorial content;
+# seed files read-only; no users or groups, no login records.
 ADMIN = {
     "index": (LOGIN, 200, 200, 200),
     "login": (200, HOME, HOME, HOME),
@@ -82,21 +83,6 @@ ADMIN = {
     "articles_article_change": (LOGIN, 200, 200, 200),
     "articles_article_delete": (LOGIN, 403, 200, 200),
     "articles_article_history": (LOGIN, 200, 200, 200),
-    "articles_articleimage_changelist": (LOGIN, 200, 200, 200),
-    "articles_articleimage_add": (LOGIN, 200, 200, 200),
-    "articles_articleimage_change": (LOGIN, 200, 200, 200),
-    "articles_articleimage_delete": (LOGIN, 200, 200, 200),
-    "articles_articleimage_history": (LOGIN, 200, 200, 200),
-    "articles_relatedlink_changelist": (LOGIN, 200, 200, 200),
-    "articles_relatedlink_add": (LOGIN, 200, 200, 200),
-    "articles_relatedlink_change": (LOGIN, 200, 200, 200),
-    "articles_relatedlink_delete": (LOGIN, 200, 200, 200),
-    "articles_relatedlink_history": (LOGIN, 200, 200, 200),
-    "articles_relatedlinkimage_changelist": (LOGIN, 200, 200, 200),
-    "articles_relatedlinkimage_add": (LOGIN, 200, 200, 200),
-    "articles_relatedlinkimage_change": (LOGIN, 200, 200, 200),
-    "articles_relatedlinkimage_delete": (LOGIN, 200, 200, 200),
-    "articles_relatedlinkimage_history": (LOGIN, 200, 200, 200),
     # Providers and topics: read-only for writers (the change page shows, nothing saves).
     "articles_provider_changelist": (LOGIN, 200, 200, 200),
     "articles_provider_add": (LOGIN, 403, 200, 200),
@@ -108,9 +94,9 @@ ADMIN = {
     "articles_topic_change": (LOGIN, 200, 200, 200),
     "articles_topic_delete": (LOGIN, 403, 200, 200),
     "articles_topic_history": (LOGIN, 200, 200, 200),
-    # Seed files are written by the importer: editors may read them, writers not at all.
+    # Seed files are written by the importer: editors may read them, writers not at all, nobody adds one.
     "articles_seedfile_changelist": (LOGIN, 403, 200, 200),
-    "articles_seedfile_add": (LOGIN, 403, 403, 200),
+    "articles_seedfile_add": (LOGIN, 403, 403, 403),
     "articles_seedfile_change": (LOGIN, 403, 200, 200),
     "articles_seedfile_delete": (LOGIN, 403, 403, 200),
     "articles_seedfile_history": (LOGIN, 403, 200, 200),
@@ -154,7 +140,6 @@ def build_world() -> dict:
     topic = make_topic("Matrix topic")
     live = make_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
     draft = make_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
-    link = RelatedLink.objects.filter(article=live).first()
     attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
                "path_info": "/admin/login/"}  # fmt: skip
     return {
@@ -163,11 +148,6 @@ def build_world() -> dict:
         "live": live,
         "draft": draft,
         "articles_article": draft,
-        "articles_articleimage": ArticleImage.objects.filter(article=live).first(),
-        "articles_relatedlink": link,
-        "articles_relatedlinkimage": RelatedLinkImage.objects.create(
-            related_link=link, url="https://img.example/x.jpg"
-        ),
         "articles_provider": provider,
         "articles_topic": topic,
         "articles_seedfile": SeedFile.objects.create(

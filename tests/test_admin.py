@@ -289,6 +289,23 @@ def test_editing_only_a_related_link_marks_the_article_edited(client):
     assert article.edited_by == editor
 
 
+def test_removing_only_an_image_is_one_edit_recorded_with_who_when_and_what(client):
+    editor = make_user("editor")
+    client.force_login(editor)
+    article = make_article(imported_at=NOON - timedelta(days=1))
+    ArticleImage.objects.create(article=article, url="https://img.example/lead.jpg")
+    data, _ = read_form(client.get(change_url(article)))
+    with time_machine.travel(NOON, tick=False):
+        client.post(change_url(article), data | {"images-0-DELETE": ["on"], "_save": ["Save"]})
+    article.refresh_from_db()
+    assert not article.images.exists()
+    assert (article.edited_at, article.edited_by, article.version) == (NOON, editor, 1)
+    entry = LogEntry.objects.get(object_id=str(article.pk))
+    assert (entry.user, entry.action_time) == (editor, NOON)
+    assert entry.get_change_message() == "Deleted article image “https://img.example/lead.jpg”."
+    assert Article.objects.edited_since_import().get() == article
+
+
 def test_an_editor_schedules_while_publishing_and_the_admin_says_when_it_goes_live(client):
     client.force_login(make_user("editor"))
     article = make_article(status=Status.REVIEW, title="Embargoed")
@@ -363,6 +380,7 @@ def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused_saying_w
     page = response.content.decode()
     assert "Not saved: Alice saved it at Nov. 26, 2026, noon, after you opened this page." in page
     assert "Nothing was overwritten." in page
+    assert 'value="Bob&#x27;s version"' in page  # what Bob typed is still on his page
     article.refresh_from_db()
     assert (article.title, article.edited_by) == ("Alice's version", alice)
 

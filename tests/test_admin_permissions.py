@@ -185,6 +185,7 @@ def test_sending_back_without_a_comment_is_refused_on_the_form(client):
     response = client.post(change_url(article), data | {"_transition": ["send_back"], "transition_comment": [" "]})
     assert response.status_code == 200
     assert "a comment is required when an article is sent back" in response.content.decode()
+    assert "Write why here, then press the button again." in response.content.decode()
     assert_unchanged(article, Status.REVIEW)
 
 

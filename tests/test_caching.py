@@ -203,7 +203,7 @@ def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
     warm(client, "/", story.get_absolute_url(), "/topics/caching/")
     story.title = "Corrected headline"
 
-    services.article_save(article=story, by=make_user("editor"), seen_token=story.edit_token, content_changed=True)
+    services.article_save(article=story, by=make_user("editor"), seen_token=story.edit_token, is_edit=True)
 
     for url in ("/", story.get_absolute_url(), "/topics/caching/", f"/api/news/{story.pk}/"):
         assert shows(client, url, "Corrected headline"), url
@@ -211,8 +211,10 @@ def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
 
 def test_marking_an_edit_of_links_or_images_bumps_the_version(story):
     before = caching.content_version()
+    image = story.images.get()
+    image.url = "https://img.example/replaced.jpg"
 
-    services.article_mark_edited(article=story, by=make_user("editor"))
+    services.article_save(article=story, by=make_user("editor"), seen_token=None, is_edit=True, parts=[image])
 
     assert caching.content_version() != before
 

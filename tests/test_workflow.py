@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from articles import services, workflow
-from articles.models import Article, ArticleTransition
+from articles.models import Article, ArticleTransition, RelatedLink
 from tests.admin_forms import make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,14 @@ def test_data_migration_creates_writers_and_editors_with_the_workflow_permission
     assert not writers & {"publish_article", "review_article", "archive_article", "delete_article"}
     assert {"publish_article", "review_article", "archive_article", "change_article", "delete_article"} <= editors
     assert "add_articletransition" not in editors | writers  # history is written by the workflow only
+
+
+def test_no_group_holds_permissions_on_the_parts_of_an_article():
+    """Images and related links follow their article's rule (workflow.may_edit), not permissions of their own."""
+    held = set(Group.objects.filter(name__in=["Writers", "Editors"]).values_list("permissions__codename", flat=True))
+    parts = {f"{action}_{model}" for model in ("articleimage", "relatedlink", "relatedlinkimage")
+             for action in ("add", "change", "delete", "view")}  # fmt: skip
+    assert held & parts == set()
 
 
 @pytest.mark.parametrize(
@@ -185,7 +193,7 @@ def test_a_writer_editing_a_published_article_is_refused_with_the_reason():
     article = make_article(status=Status.PUBLISHED, title="Live story")
     article.title = "Changed"
     with pytest.raises(ValidationError, match="published, and writers cannot change what readers see"):
-        services.article_save(article=article, by=make_user("writer"), seen_token=None, content_changed=True)
+        services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=True)
     article.refresh_from_db()
     assert article.title == "Live story"
 
@@ -195,22 +203,33 @@ def test_saving_content_stamps_edited_at_and_by_and_bumps_the_version():
     article = make_article()
     article.title = "Better title"
     with time_machine.travel(NOON, tick=False):
-        services.article_save(article=article, by=writer, seen_token=article.edit_token, content_changed=True)
+        services.article_save(article=article, by=writer, seen_token=article.edit_token, is_edit=True)
     article.refresh_from_db()
     assert (article.title, article.edited_at, article.edited_by, article.version) == ("Better title", NOON, writer, 1)
+
+
+def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
+    article, other = make_article(title="Mine"), make_article(title="Theirs")
+    link = RelatedLink.objects.create(article=other, title="Their link")
+    link.title = "Hijacked"
+    article.title = "Changed"
+    with pytest.raises(ValueError, match="belongs to another article"):
+        services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True, parts=[link])
+    assert RelatedLink.objects.get().title == "Their link"
+    assert Article.objects.get(pk=article.pk).title == "Mine"
 
 
 def test_a_save_never_changes_the_status():
     article = make_article(status=Status.DRAFT)
     article.status = Status.PUBLISHED
-    services.article_save(article=article, by=make_user("editor"), seen_token=None, content_changed=True)
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     article.refresh_from_db()
     assert article.status == Status.DRAFT
 
 
 def test_a_new_article_always_starts_as_a_draft():
     article = Article(title="New", web_url="https://example-news.org/new", status=Status.PUBLISHED)
-    services.article_save(article=article, by=make_user("editor"), seen_token=None, content_changed=True)
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
 
 
@@ -222,12 +241,10 @@ def test_a_save_with_a_stale_token_is_refused_naming_who_saved_and_when():
     opened = Article.objects.get(pk=article.pk)
     with time_machine.travel(NOON, tick=False):
         article.title = "Alice's title"
-        services.article_save(article=article, by=alice, seen_token=article.edit_token, content_changed=True)
+        services.article_save(article=article, by=alice, seen_token=article.edit_token, is_edit=True)
     opened.title = "Bob's title"
     with pytest.raises(services.EditConflict, match=r"Alice Adams saved it at Nov\. 26, 2026, noon"):
-        services.article_save(
-            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
-        )
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
     assert Article.objects.get(pk=article.pk).title == "Alice's title"
 
 
@@ -237,7 +254,35 @@ def test_a_stale_token_after_a_transition_names_the_transition():
     opened = Article.objects.get(pk=article.pk)
     services.article_publish(article=article, by=editor)
     with pytest.raises(services.EditConflict, match=f"{editor.username} published it"):
-        services.article_save(article=opened, by=editor, seen_token=opened.edit_token, content_changed=True)
+        services.article_save(article=opened, by=editor, seen_token=opened.edit_token, is_edit=True)
+
+
+def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
+    alice = make_user("editor")
+    alice.first_name = "Alice"
+    alice.save()
+    article = make_article(imported_at=NOON - timedelta(days=1))
+    opened = Article.objects.get(pk=article.pk)
+    article.go_live_at = NOON + timedelta(days=1)
+    with time_machine.travel(NOON, tick=False):
+        services.article_save(article=article, by=alice, seen_token=article.edit_token, is_edit=False)
+    assert Article.objects.get(pk=article.pk).edited_at is None  # not an edit of the content
+
+    opened.title = "Bob's title"
+    with pytest.raises(services.EditConflict, match=r"Not saved: Alice saved it at Nov\. 26, 2026, noon"):
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
+
+
+def test_a_save_that_changes_nothing_writes_nothing_and_leaves_open_pages_valid():
+    article = make_article(imported_at=NOON)
+    opened = Article.objects.get(pk=article.pk)
+    services.article_save(article=article, by=make_user("editor"), seen_token=article.edit_token, is_edit=False)
+    assert Article.objects.get(pk=article.pk).version == 0
+    assert not LogEntry.objects.exists()
+
+    opened.title = "Bob's title"
+    services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
+    assert Article.objects.get(pk=article.pk).title == "Bob's title"
 
 
 def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
@@ -245,9 +290,7 @@ def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
     opened = Article.objects.get(pk=article.pk)
     Article.objects.filter(pk=article.pk).update(imported_at=NOON + timedelta(hours=1), title="From the seed")
     with pytest.raises(services.EditConflict, match="the seed import updated it"):
-        services.article_save(
-            article=opened, by=make_user("editor"), seen_token=opened.edit_token, content_changed=True
-        )
+        services.article_save(article=opened, by=make_user("editor"), seen_token=opened.edit_token, is_edit=True)
     assert Article.objects.get(pk=article.pk).title == "From the seed"
 
 
@@ -287,6 +330,13 @@ def test_an_article_stops_being_shown_exactly_at_its_expiry_time():
         assert article.is_expired()
 
 
+def test_a_writer_may_not_publish_with_a_schedule():
+    article = make_article(status=Status.DRAFT)
+    with pytest.raises(workflow.ScheduleRefused, match="may not schedule"):
+        services.article_publish(article=article, by=make_user("writer"), go_live_at=NOON)
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+
+
 def test_an_expiry_before_the_go_live_time_is_refused():
     article = make_article(status=Status.REVIEW)
     with pytest.raises(ValidationError, match="expiry time must be after"):
@@ -300,8 +350,9 @@ def test_an_expiry_before_the_go_live_time_is_refused():
 def test_a_writer_may_not_schedule():
     article = make_article()
     article.go_live_at = NOON
-    with pytest.raises(workflow.TransitionRefused, match="may not schedule"):
-        services.article_save(article=article, by=make_user("writer"), seen_token=None, content_changed=False)
+    with pytest.raises(workflow.ScheduleRefused, match="may not schedule") as refused:
+        services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=False)
+    assert not isinstance(refused.value, workflow.TransitionRefused)  # a bulk action's refusal is another thing
     assert Article.objects.get(pk=article.pk).go_live_at is None
 
 
@@ -322,3 +373,23 @@ def test_in_conflict_lists_articles_with_a_newer_seed_file():
     make_article()
     conflicted = make_article(conflict_file="fixtures/new.md", conflict_at=NOON)
     assert list(Article.objects.in_conflict()) == [conflicted]
+
+
+def test_status_counts_count_each_status_and_what_the_dashboard_lists_in_one_query(django_assert_num_queries):
+    make_article(status=Status.DRAFT)
+    make_article(status=Status.DRAFT, conflict_file="fixtures/newer.md", conflict_at=NOON)
+    make_article(status=Status.REVIEW)
+    make_article(status=Status.PUBLISHED)
+    make_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
+    make_article(status=Status.PUBLISHED, expires_at=NOON)
+    make_article(status=Status.ARCHIVED)
+
+    with django_assert_num_queries(1):
+        counts = Article.objects.status_counts(NOON)
+
+    assert counts == {
+        "draft": 2, "review": 1, "published": 3, "archived": 1, "scheduled": 1, "expired": 1, "in_conflict": 1,
+    }  # fmt: skip
+    assert counts["scheduled"] == Article.objects.scheduled(NOON).count()
+    assert counts["expired"] == Article.objects.expired(NOON).count()
+    assert counts["in_conflict"] == Article.objects.in_conflict().count()

@@ -1,7 +1,6 @@
 """The editorial dashboard on the admin index: ``{% editorial_dashboard %}``."""
 
 from django import template
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,13 +17,7 @@ def editorial_dashboard(context):
     if not request.user.has_perm("articles.view_article"):
         return {"show": False}
     now = timezone.now()
-    published = Q(status=Article.Status.PUBLISHED)
-    counts = Article.objects.aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Article.Status.values},
-        scheduled=Count("pk", filter=published & Q(go_live_at__gt=now)),
-        expired=Count("pk", filter=published & Q(expires_at__lte=now)),
-        conflicts=Count("pk", filter=~Q(conflict_file="")),
-    )
+    counts = Article.objects.status_counts(now)
     changelist = reverse("admin:articles_article_changelist")
     return {
         "show": True,
@@ -35,7 +28,7 @@ def editorial_dashboard(context):
         ],
         "scheduled_count": counts["scheduled"],
         "expired_count": counts["expired"],
-        "conflict_count": counts["conflicts"],
+        "conflict_count": counts["in_conflict"],
         "review_queue": Article.objects.review_queue().select_related("provider")[:DASHBOARD_ROWS],
         "scheduled": Article.objects.scheduled(now).order_by("go_live_at", "id")[:DASHBOARD_ROWS],
         "recently_imported": Article.objects.recently_imported().select_related("provider")[:DASHBOARD_ROWS],
