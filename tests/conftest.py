@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -17,6 +18,13 @@ def clear_cache():
     With REDIS_URL set this flushes that Redis database, so tests use one of their own (CI: /15).
     """
     cache.clear()
+
+
+@pytest.fixture
+def page_cache_queries() -> int:
+    """Queries the page cache adds to an anonymous request for a cached page: reading the content version,
+    when it lives in the database (no Redis; articles/caching.py)."""
+    return int(settings.NEWSROOM_CONTENT_VERSION_STORE == "database")
 
 
 @pytest.fixture

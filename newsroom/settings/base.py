@@ -115,6 +115,9 @@ def cache_from_environment(redis_url: str | None) -> dict:
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {"default": cache_from_environment(REDIS_URL)}
+# Where the page cache's content version lives (articles/caching.py): it must be shared by every process,
+# so in Redis when the cache is, else in the database.
+NEWSROOM_CONTENT_VERSION_STORE = "cache" if REDIS_URL else "database"
 # Sessions live in the database, read through the cache: shared by every app server.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
