@@ -28,6 +28,12 @@ def page_cache_queries() -> int:
 
 
 @pytest.fixture
+def session_queries() -> int:
+    """Queries reading a signed-in request's session: none when it comes from a shared cache (Redis), else one."""
+    return int(not settings.SESSION_ENGINE.endswith("cached_db"))
+
+
+@pytest.fixture
 def write_seed(tmp_path):
     """Write a seed file from front-matter text (and an optional body); return its path."""
     counter = iter(range(1_000_000))

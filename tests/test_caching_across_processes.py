@@ -13,13 +13,16 @@ database of its own, dropped afterwards), and with Redis as the cache when
 REDIS_URL is set.
 """
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -188,3 +191,32 @@ def test_an_unpublish_an_edit_and_an_import_in_other_processes_show_on_every_wor
 
     front = fetch_many(base + "/")
     assert all("Charlie second headline" in page and "Charlie first headline" not in page for _, page in front)
+
+
+def admin_status(base: str, session: str) -> str:
+    """Where the admin index sends this session: "index" when it is signed in, "login" when not."""
+    request = urllib.request.Request(base + "/admin/", headers={"Cookie": f"sessionid={session}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own local server
+        return "login" if "/admin/login/" in response.geturl() else "index"
+
+
+def test_a_sign_out_ends_the_session_on_every_worker(site, environment):
+    """Sessions read through a cache that is each worker's own would live on in the workers that cached them."""
+    base, _ = site
+    in_shell(environment, "pass")  # creates the account
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = browser.open(base + "/admin/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    fields = {"username": "ed", "password": "pw", "csrfmiddlewaretoken": token, "next": "/admin/"}
+    browser.open(base + "/admin/login/", urllib.parse.urlencode(fields).encode(), timeout=30)
+    session = next(cookie.value for cookie in jar if cookie.name == "sessionid")
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(admin_status, [base] * REQUESTS, [session] * REQUESTS)) == {"index"}
+
+    csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    browser.open(base + "/admin/logout/", urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode(), timeout=30)
+
+    with ThreadPoolExecutor(8) as pool:
+        after = list(pool.map(admin_status, [base] * REQUESTS, [session] * REQUESTS))
+    assert after.count("index") == 0, f"{after.count('index')} of {REQUESTS} requests still signed in"

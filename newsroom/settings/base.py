@@ -118,8 +118,9 @@ CACHES = {"default": cache_from_environment(REDIS_URL)}
 # Where the page cache's content version lives (articles/caching.py): it must be shared by every process,
 # so in Redis when the cache is, else in the database.
 NEWSROOM_CONTENT_VERSION_STORE = "cache" if REDIS_URL else "database"
-# Sessions live in the database, read through the cache: shared by every app server.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, read through the cache when it is shared (Redis). Not through a cache of
+# each process's own: a sign-out would end the session in that process only, the others would keep it cached.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
