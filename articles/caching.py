@@ -17,9 +17,12 @@ and a CDN may keep a page ``BROWSER_MAX_AGE`` (60) seconds (``Cache-Control:
 public, max-age=60``), so a CDN in front may lag a change by that long.
 Freshness here never waits for the timeout:
 
-Keyed on: the absolute URL (scheme, host, path and query string: pages
-carry canonical links) and the site-wide *content version*.
-``content_changed()`` replaces the version, so
+Keyed on: the absolute URL, with only the query parameters the view reads
+(``query``, declared where the view is wrapped: the filters and page of a
+list, nothing for an article page), and the site-wide *content version*.
+Other parameters (``?cb=1``, ``?utm_source=x``) are dropped before the view
+runs, so a junk query string is answered from the cache and can never show
+in a cached page's links. ``content_changed()`` replaces the version, so
 every cached page misses at once; so does a scheduled go-live or expiry time
 passing (the version keeps the times it was told of). Any change to what
 readers can see bumps it: the workflow services (publish, unpublish,
@@ -43,9 +46,11 @@ still served (docs/RELIABILITY.md).
 A hit still answers conditional GETs: 304 when the reader's ETag matches.
 """
 
+import contextlib
 import hashlib
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -53,7 +58,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.http import QueryDict
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, has_vary_header, patch_cache_control
 from django.utils.http import parse_http_date_safe
@@ -76,6 +82,46 @@ def upcoming(moments: Iterable[float]) -> list[float]:
     return sorted({moment for moment in moments if moment > now})[:MAX_SCHEDULED]
 
 
+_own = threading.local()
+
+
+def read_through_own_connection(sql: str, *params) -> tuple | None:
+    """``sql``'s first row, read through a database connection of this thread's own; None where there is none.
+
+    It runs on every anonymous request. Django's connection is opened with
+    each request on SQLite (CONN_MAX_AGE 0: a hit then cost 0.5 to 10 ms,
+    most of it the WAL checkpoint at close) and checked with an extra
+    ``SELECT 1`` on PostgreSQL (CONN_HEALTH_CHECKS); this one is kept, so a
+    read costs one query. It is opened again after an error, and on SQLite
+    when the file was replaced (a restore). Not used inside a transaction,
+    whose own writes only Django's connection sees, nor for a database in
+    memory (the tests').
+    """
+    if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        return None
+    try:
+        if connection.vendor == "sqlite":
+            stat = os.stat(connection.settings_dict["NAME"])
+            if getattr(_own, "file", None) != (stat.st_dev, stat.st_ino):
+                close_own_connection()
+                _own.file = (stat.st_dev, stat.st_ino)
+        if getattr(_own, "connection", None) is None:
+            _own.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with _own.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except (OSError, DatabaseError) as error:
+        close_own_connection()
+        raise DatabaseError(str(error)) from error
+
+
+def close_own_connection() -> None:
+    own, _own.connection, _own.file = getattr(_own, "connection", None), None, None
+    if own is not None:
+        with contextlib.suppress(DatabaseError):  # already broken: nothing to close
+            own.close()
+
+
 class DatabaseVersion:
     """The version as a row of ``ContentVersion``: shared by every process that uses the database."""
 
@@ -83,9 +129,15 @@ class DatabaseVersion:
         self.scope = scope
 
     def read(self) -> tuple[str, float | None]:
+        """One primary-key lookup, without the ORM: it runs on every anonymous request."""
         from .models import ContentVersion
 
-        row = ContentVersion.objects.filter(scope=self.scope).values_list("token", "next_at").first()
+        sql = f"SELECT token, next_at FROM {ContentVersion._meta.db_table} WHERE scope = %s"  # noqa: S608 - no input
+        row = read_through_own_connection(sql, self.scope)
+        if row is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [self.scope])
+                row = cursor.fetchone()
         if row is None:
             ContentVersion.objects.bulk_create(
                 [ContentVersion(scope=self.scope, token=new_token())], ignore_conflicts=True
@@ -187,6 +239,31 @@ def content_changed(*, scheduled: Iterable[datetime | None] = ()) -> None:
 content_changed_on_commit = content_changed  # the name the workflow services know it by
 
 
+def canonical_query(request, names: frozenset[str]) -> str:
+    """The query string with only the parameters in ``names``, in a fixed order, each value kept as given."""
+    query = QueryDict(mutable=True)
+    for name in sorted(names.intersection(request.GET)):
+        query.setlist(name, request.GET.getlist(name))
+    return query.urlencode()
+
+
+def query_names(filterset_class, exclude: Iterable[str] = ()) -> frozenset[str]:
+    """The query parameters a django-filter FilterSet reads (a date range reads ``date_after`` and ``date_before``).
+
+    From the filters' classes, without building their form fields: a field
+    built here would be kept by the FilterSet class, its choices (the live
+    topics) frozen at the time the URLconf was loaded.
+    """
+    names = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        if name in exclude:
+            continue
+        widget = filter_.extra.get("widget") or filter_.field_class.widget
+        suffixes = getattr(widget, "suffixes", None) or [None]
+        names.update("_".join(filter(None, [name, suffix])) for suffix in suffixes)
+    return frozenset(names)
+
+
 def page_key(request, version: str) -> str:
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
     return f"articles:page:{version}:{url}"
@@ -222,8 +299,14 @@ def answer_from_cache(request, response):
     )
 
 
-def cache_public_page(view):
-    """Serve ``view`` to anonymous visitors from the page cache; see the module docstring."""
+def cache_public_page(view, *, query: Iterable[str] = ()):
+    """Serve ``view`` to anonymous visitors from the page cache; see the module docstring.
+
+    ``query``: the names of the query parameters the view reads. For
+    anonymous visitors every other parameter is removed before the view
+    runs, so that it is not part of the cache key.
+    """
+    names = frozenset(query)
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
@@ -232,6 +315,8 @@ def cache_public_page(view):
             if request.method in ("GET", "HEAD") and not is_anonymous(request):
                 patch_cache_control(response, private=True, no_store=True)
             return response
+        request.META["QUERY_STRING"] = canonical_query(request, names)
+        request.GET = QueryDict(request.META["QUERY_STRING"])
         version = content_version()  # read before rendering: see content_changed
         key = page_key(request, version)
         cached = cache.get(key)

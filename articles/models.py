@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .rendering import body_html_or_note, check_body
+
 URL_MAX_LENGTH = 2000
 
 
@@ -185,7 +187,18 @@ class Article(models.Model):
     # Articles are found by id; the slug only makes their URLs readable, so it needs no index.
     slug = models.SlugField("slug", max_length=100, db_index=False, help_text="Readable URL part, made from the title.")
     excerpt = models.TextField("excerpt", blank=True, help_text="The summary shown in lists and feeds.")
-    body = models.TextField("body", blank=True, help_text="Optional full text, in Markdown.")
+    body = models.TextField(
+        "body",
+        blank=True,
+        validators=[check_body],
+        help_text="Optional full text, in Markdown; at most 100,000 characters.",
+    )
+    body_html = models.TextField(
+        "body as HTML",
+        blank=True,
+        editable=False,
+        help_text="The body rendered and sanitized when it was written; pages show this, never render Markdown.",
+    )
     category = models.CharField("category", max_length=100, blank=True, help_text="Free text, e.g. “news”.")
     item_type = models.CharField(
         "type", max_length=50, blank=True, help_text="The kind of item, e.g. article, video, slideshow."
@@ -347,10 +360,17 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, update_fields=None, **kwargs):
         if not self.slug:
             self.slug = short_slug(self.title, "article")
-        super().save(*args, **kwargs)
+        # The body's HTML is made here, once per write of the body or title (the title drops a repeated headline).
+        sources = {"body", "title"}
+        written = sources - self.get_deferred_fields() if update_fields is None else sources & set(update_fields)
+        if written:
+            self.body_html = body_html_or_note(self.body, self.title)
+            if update_fields is not None:
+                update_fields = {*update_fields, "body_html"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})

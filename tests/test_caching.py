@@ -1,5 +1,5 @@
 """The page cache (articles.caching): anonymous readers are served from it, and any change readers could see
-makes every page fresh at once. Runs on the local memory cache with the
+makes every page fresh at once; junk query parameters never miss it. Runs on the local memory cache with the
 content version in the database, and on Redis (version and pages) when REDIS_URL is set. The same across real
 gunicorn workers: tests/test_caching_across_processes.py."""
 
@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import resolve
 from django.utils import timezone
 
 from articles import caching, services
@@ -199,6 +200,90 @@ def test_pages_this_process_holds_are_still_served_while_the_database_is_away(cl
 
     assert response.status_code == 200
     assert response.context is None, "from the cache"
+
+
+# Query strings: only the parameters a page reads are part of its key.
+
+
+def test_junk_query_parameters_are_answered_from_the_cache(
+    client, story, django_assert_num_queries, page_cache_queries
+):
+    urls = {kind: url for kind, url in pages(story).items() if "?" not in url}
+    for url in urls.values():
+        warm(client, url)
+
+    for kind, url in urls.items():
+        for junk in (
+            "?cb=1",
+            "?cb=2",
+            "?utm_source=mail&utm_medium=x",
+            "?page_size=3&q=zzz" if "api" not in url else "?cb=3",
+        ):
+            with django_assert_num_queries(page_cache_queries):
+                response = client.get(url + junk)
+            assert response.status_code == 200, (kind, junk)
+            assert response.context is None, (kind, junk)
+
+
+def test_parameters_a_page_reads_still_change_it_whatever_junk_comes_with_them(client, story):
+    other = make_article("Older low story", age=timedelta(days=2), quality=1, heat=0, topics=("Caching",))
+    warm(client, "/")
+
+    def listed(url: str) -> list[str]:
+        return [article.title for article in client.get(url).context["articles"]]
+
+    assert "Latest news" in client.get("/?cb=1&ordering=newest").content.decode()
+    assert listed("/?min_quality=40&cb=2") == ["Cached story"]
+    assert listed("/topics/caching/?cb=1&min_quality=40") == ["Cached story"]
+    assert listed("/topics/caching/?cb=1&page=1") == ["Cached story", "Older low story"]
+    api = client.get("/api/news/?cb=1&q=Older").json()
+    assert [item["title"] for item in api["results"]] == [other.title]
+    assert len(client.get("/api/news/?page_size=1&cb=9").json()["results"]) == 1
+
+
+def test_a_page_first_asked_with_junk_never_shows_the_junk_to_later_readers(client, story):
+    for number in range(25):  # a second page: the list links to it
+        make_article(f"Filler {number}", topics=("Caching",))
+
+    first = client.get("/?ordering=newest&utm_source=poison").content.decode()
+    api = client.get("/api/news/?utm_source=poison").json()
+
+    assert "page=2" in first
+    assert "poison" not in first
+    assert "poison" not in api["next"]
+    assert client.get("/?ordering=newest").content.decode() == first
+
+
+def test_search_words_are_not_part_of_a_list_page_that_does_not_search(client, story):
+    """List pages other than search ignore ``q`` (views.render_list); so does their cache key."""
+    warm(client, "/topics/caching/")
+
+    response = client.get("/topics/caching/?q=nothing-matches-this")
+
+    assert response.context is None
+    assert "Cached story" in response.content.decode()
+
+
+def test_naming_the_parameters_a_list_reads_leaves_its_filter_choices_to_each_request(client, time_machine):
+    """The names come from the filters without building their fields, which would keep the live topics of the
+    moment the URLconf was loaded."""
+    resolve("/")  # the URLconf, and the parameter names of its pages
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    make_article("Soon gone", topics=("Fleeting",), expires_at=start + timedelta(minutes=1))
+    time_machine.move_to(start + timedelta(minutes=2), tick=False)
+
+    response = client.get("/?topic=fleeting")
+
+    assert "topic" in response.context["filterset"].form.errors
+
+
+def test_logged_in_staff_get_the_query_string_as_they_sent_it(client, story):
+    client.force_login(make_user("editor"))
+
+    response = client.get("/?ordering=newest&utm_source=mail")
+
+    assert response.wsgi_request.GET.get("utm_source") == "mail"
 
 
 # Invalidation: every page the article is on shows the change on the very next request.

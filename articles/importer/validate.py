@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from ..models import URL_MAX_LENGTH, topic_key
+from ..rendering import BodyTooLarge, stored_body_html
 from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
 
@@ -382,6 +383,10 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
     topic_names, topics = convert_topics(data, limits, extra)
     images = convert_images(data, "", limits, extra, repairs)
     related = convert_related(data, limits, extra, repairs)
+    try:  # last: the dearest check, paid only by files that passed the others
+        values["body_html"] = stored_body_html(body, values["title"])
+    except BodyTooLarge as error:
+        raise SeedError(str(error)) from None
     if repairs:
         notes["repaired"] = repairs
     return SeedRecord(
