@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -88,9 +89,16 @@ def database_from_environment() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    configured = os.environ.get("SQLITE_PATH")
+    path = Path(configured or BASE_DIR / "var" / "db.sqlite3")
+    if not configured:
+        # var/ is not in the repository: a fresh clone's first `manage.py migrate` must work.
+        path.parent.mkdir(exist_ok=True)
+    elif not path.parent.is_dir():
+        raise ImproperlyConfigured(f"SQLITE_PATH: the folder {path.parent} does not exist; create it first.")
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        "NAME": str(path),
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "timeout": 30,
