@@ -11,6 +11,16 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_SEED = FIXTURES_DIR / "000_2c91f7d39cae87f0.txt"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def close_the_version_connection(django_db_setup):
+    """The page cache's own connection (articles.caching), opened by tests outside a transaction, is closed
+    before the test database is dropped, which PostgreSQL refuses while a connection is open."""
+    yield
+    from articles.caching import close_own_connection
+
+    close_own_connection()
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     """Every test starts with an empty cache: no page, session or version left by another test.
