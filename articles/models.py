@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .rendering import http_url
+from .rendering import body_html_or_note, check_body, http_url
 from .text import article_slug
 
 URL_MAX_LENGTH = 2000
@@ -268,7 +268,18 @@ class Article(models.Model):
     # Articles are found by id; the slug only makes their URLs readable, so it needs no index.
     slug = models.SlugField("slug", max_length=100, db_index=False, help_text="Readable URL part, made from the title.")
     excerpt = models.TextField("excerpt", blank=True, help_text="The summary shown in lists and feeds.")
-    body = models.TextField("body", blank=True, help_text="Optional full text, in Markdown.")
+    body = models.TextField(
+        "body",
+        blank=True,
+        validators=[check_body],
+        help_text="Optional full text, in Markdown; at most 100,000 characters.",
+    )
+    body_html = models.TextField(
+        "body as HTML",
+        blank=True,
+        editable=False,
+        help_text="The body rendered and sanitized when it was written; pages show this, never render Markdown.",
+    )
     category = models.CharField("category", max_length=100, blank=True, help_text="Free text, e.g. “news”.")
     item_type = models.CharField(
         "type", max_length=50, blank=True, help_text="The kind of item, e.g. article, video, slideshow."
@@ -430,10 +441,17 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, update_fields=None, **kwargs):
         if not self.slug:
             self.slug = article_slug(self.title)
-        super().save(*args, **kwargs)
+        # The body's HTML is made here, once per write of the body or title (the title drops a repeated headline).
+        sources = {"body", "title"}
+        written = sources - self.get_deferred_fields() if update_fields is None else sources & set(update_fields)
+        if written:
+            self.body_html = body_html_or_note(self.body, self.title)
+            if update_fields is not None:
+                update_fields = {*update_fields, "body_html"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
@@ -619,3 +637,31 @@ class SeedFile(models.Model):
 
     def __str__(self):
         return self.path
+
+
+class ContentVersion(models.Model):
+    """The version of what readers see, shared by every process: cached pages are keyed on it.
+
+    Used when the cache is each process's own memory (no REDIS_URL); with
+    Redis the version lives there. See articles/caching.py.
+    """
+
+    scope = models.CharField(
+        "scope", max_length=100, primary_key=True, help_text="What the version covers: “site” is every public page."
+    )
+    token = models.CharField("token", max_length=32, help_text="Random; replaced by every change readers could see.")
+    upcoming = models.JSONField(
+        "upcoming times",
+        default=list,
+        blank=True,
+        help_text="Go-live and expiry times still to come (Unix seconds, earliest first): each replaces the token.",
+    )
+    next_at = models.FloatField(
+        "next time", null=True, blank=True, help_text="The earliest upcoming time, read with the token on each page."
+    )
+
+    class Meta:
+        verbose_name = "content version"
+
+    def __str__(self):
+        return f"{self.scope}: {self.token}"

@@ -3,6 +3,20 @@
 Everything here takes text from seed files or the admin and returns either
 plain text (escaped later by the templates) or HTML that has been through an
 allow-list. Nothing from an article reaches a page as HTML any other way.
+
+An article's body is rendered once, when it is written (``Article.save()``,
+the import's validation stage), and the HTML is stored with it
+(``Article.body_html``): a page view never runs Markdown. What one body may
+cost is bounded (``stored_body_html``): at most ``MAX_BODY_CHARS`` of
+Markdown, which bounds the time (markdown-it's parser is linear in its input:
+the worst patterns known cost tens of µs a character, see
+docs/PERFORMANCE.md), except for tables, whose cells can outnumber the
+characters a hundred to one: at most ``MAX_TABLE_CELLS`` of them
+(``bounded_table``); and at most ``MAX_BODY_HTML_CHARS`` of HTML (a link
+reference of 2,000 characters used 30,000 times is 60 MB). A body over a
+bound is refused with the reason: by the import, and by the admin's form
+(``check_body``, the field's validator). Anything else that saves one (a
+shell) stores a short note instead (``body_html_or_note``).
 """
 
 import html
@@ -13,9 +27,11 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.table import table as gfm_table
 
 from .text import is_http_url
 
@@ -44,10 +60,49 @@ VIDEO_EMBED_HOSTS = {
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")  # what nh3 leaves of an <img> whose src it refused
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{6,32}")
+DASHES = re.compile(r"-+")
+
+MAX_BODY_CHARS = 100_000  # about 15,000 words: longer than the longest long read
+MAX_BODY_HTML_CHARS = 500_000  # five times that: room for markup and escapes (`<` is `&lt;`), not for blow-ups
+MAX_TABLE_CELLS = 20_000  # all the tables of a body together
+# Stored instead when a body over the bounds was saved by a path that does not validate (a shell, a script).
+BODY_TOO_LARGE_HTML = "<p><em>This article’s text is too long to show here.</em></p>"
+
+
+class BodyTooLarge(ValueError):
+    """A body whose HTML would be too long or too slow to make; the message gives the bound, for people."""
+
 
 markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
+
+
+def bounded_table(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's table rule, refusing a body whose tables would have more than ``MAX_TABLE_CELLS`` cells.
+
+    Each row of a table gets as many cells as its header has columns, however
+    few it writes: a header of 500 columns over 140 one-character rows made
+    70,000 cells and took seconds. The count here is an upper bound taken
+    before the rule builds anything: the columns of the delimiter row times
+    the lines from the header to the next blank one.
+    """
+    is_table = gfm_table(state, start_line, end_line, True)
+    if silent or not is_table:
+        return is_table
+    delimiter = state.src[state.bMarks[start_line + 1] + state.tShift[start_line + 1] : state.eMarks[start_line + 1]]
+    last = start_line + 2
+    while last < end_line and not state.isEmpty(last):
+        last += 1
+    columns = len(DASHES.findall(delimiter))  # each column's delimiter is one run of dashes, as in "|:--|---:|"
+    cells = state.env.get("table_cells", 0) + columns * (last - start_line - 1)
+    if cells > MAX_TABLE_CELLS:
+        raise BodyTooLarge(f"body has tables of more than {MAX_TABLE_CELLS:,} cells")
+    state.env["table_cells"] = cells
+    return gfm_table(state, start_line, end_line, False)
+
+
+markdown.block.ruler.at("table", bounded_table, {"alt": ["paragraph", "reference"]})  # markdown-it's own alt
 
 
 def http_url(url: str | None) -> str:
@@ -71,7 +126,7 @@ def _markdown_html(source: str, title: str) -> str:
     A body that opens with the headline as a level-1 heading (feeds often
     repeat it) loses that heading; any other level-1 heading becomes level 2.
     """
-    tokens = markdown.parse(source)
+    tokens = markdown.parse(source, {})  # a fresh env: bounded_table counts one body's cells in it
     if (
         len(tokens) >= 3
         and tokens[0].type == "heading_open"
@@ -109,6 +164,32 @@ def render_body(source: str, title: str = "") -> SafeString:
     )
     cleaned = IMAGE_WITHOUT_SOURCE.sub("", cleaned)
     return mark_safe(cleaned)  # noqa: S308 - sanitized by nh3 just above
+
+
+def stored_body_html(source: str, title: str = "") -> str:
+    """The HTML stored for a body: ``render_body`` within the bounds, or BodyTooLarge saying which one."""
+    if len(source) > MAX_BODY_CHARS:
+        raise BodyTooLarge(f"body is {len(source):,} characters long; at most {MAX_BODY_CHARS:,}")
+    rendered = render_body(source, title)
+    if len(rendered) > MAX_BODY_HTML_CHARS:
+        raise BodyTooLarge(f"body makes {len(rendered):,} characters of HTML; at most {MAX_BODY_HTML_CHARS:,}")
+    return rendered
+
+
+def body_html_or_note(source: str, title: str = "") -> str:
+    """What ``Article.save()`` stores: the HTML, or a short note when the body is over the bounds."""
+    try:
+        return stored_body_html(source, title)
+    except BodyTooLarge:
+        return BODY_TOO_LARGE_HTML
+
+
+def check_body(source: str) -> None:
+    """Validator of ``Article.body``: the admin refuses a body over the bounds with the reason."""
+    try:
+        stored_body_html(source)
+    except BodyTooLarge as error:
+        raise ValidationError(f"The {error}.", code="body_too_large") from None
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,26 @@ from django.urls import path
 
 from . import api, feeds, views
 from .caching import cache_public_page as cached
+from .caching import query_names
+from .filters import ArticleFilter
 
 app_name = "articles"
 
-# cached(): anonymous readers get these from the page cache (articles/caching.py).
-# Search and previews are never cached.
+
+def list_query(*fixed: str) -> frozenset[str]:
+    """What a list page reads: its filters (less search words, and those the page fixes) and the page number."""
+    return query_names(ArticleFilter, exclude={"q", *fixed}) | {"page"}
+
+
+# cached(): anonymous readers get these from the page cache (articles/caching.py), keyed on the
+# query parameters named in query= only. Search and previews are never cached.
 urlpatterns = [
-    path("", cached(views.front_page), name="front"),
+    path("", cached(views.front_page, query=list_query()), name="front"),
     path("news/<int:pk>-<slug:slug>/", cached(views.article_detail), name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
-    path("topics/<slug:slug>/", cached(views.topic_page), name="topic"),
-    path("providers/<slug:slug>/", cached(views.provider_page), name="provider"),
-    path("category/<path:name>/", cached(views.category_page), name="category"),
+    path("topics/<slug:slug>/", cached(views.topic_page, query=list_query("topic")), name="topic"),
+    path("providers/<slug:slug>/", cached(views.provider_page, query=list_query("provider")), name="provider"),
+    path("category/<path:name>/", cached(views.category_page, query=list_query("category")), name="category"),
     path("search/", views.search_page, name="search"),
     path("feeds/latest.rss", cached(feeds.conditional(feeds.LatestRssFeed())), name="latest_rss"),
     path("feeds/latest.atom", cached(feeds.conditional(feeds.LatestAtomFeed())), name="latest_atom"),
@@ -21,6 +29,8 @@ urlpatterns = [
     path("feeds/topics/<slug:slug>.atom", cached(feeds.conditional(feeds.TopicAtomFeed())), name="topic_atom"),
     path("feeds/providers/<slug:slug>.rss", cached(feeds.conditional(feeds.ProviderRssFeed())), name="provider_rss"),
     path("feeds/providers/<slug:slug>.atom", cached(feeds.conditional(feeds.ProviderAtomFeed())), name="provider_atom"),
-    path("api/news/", cached(api.article_list), name="api_list"),
+    path(
+        "api/news/", cached(api.article_list, query=query_names(ArticleFilter) | {"page", "page_size"}), name="api_list"
+    ),
     path("api/news/<int:pk>/", cached(api.article_detail), name="api_detail"),
 ]

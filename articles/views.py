@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .facets import Facets
 from .filters import ArticleFilter
 from .models import Article, Provider, Topic, http_images
-from .rendering import clip, http_url, plain_text, render_body, video_embed
+from .rendering import clip, http_url, plain_text, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
 PAGE_SIZE = 20
@@ -171,7 +172,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "preview": preview,
         "title": title,
         "excerpt": excerpt,
-        "body_html": render_body(article.body, title),
+        "body_html": mark_safe(article.body_html),  # noqa: S308 - sanitized when stored (rendering.stored_body_html)
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,
         "gallery": images[1:] if article.item_type == "slideshow" else [],

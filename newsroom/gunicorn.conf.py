@@ -2,7 +2,9 @@
 
 Workers: GUNICORN_WORKERS, default 2 x CPUs + 1, the usual starting point for
 sync workers whose time goes to the database and templates. Each worker keeps
-its own database connection (CONN_MAX_AGE) and shares the cache through Redis.
+its own database connection (CONN_MAX_AGE). With REDIS_URL the workers share
+one cache; without, each caches pages in its own memory and they share the
+content version through the database (articles/caching.py).
 """
 
 import multiprocessing

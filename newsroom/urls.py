@@ -21,7 +21,7 @@ urlpatterns = [
     path("sitemap-news.xml", cache_public_page(news_sitemap), name="sitemap-news"),
     path(
         "sitemap-<section>.xml",
-        cache_public_page(conditional_page(sitemap_views.sitemap)),
+        cache_public_page(conditional_page(sitemap_views.sitemap), query={"p"}),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

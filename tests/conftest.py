@@ -3,11 +3,22 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_SEED = FIXTURES_DIR / "000_2c91f7d39cae87f0.txt"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def close_the_version_connection(django_db_setup):
+    """The page cache's own connection (articles.caching), opened by tests outside a transaction, is closed
+    before the test database is dropped, which PostgreSQL refuses while a connection is open."""
+    yield
+    from articles.caching import close_own_connection
+
+    close_own_connection()
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +28,19 @@ def clear_cache():
     With REDIS_URL set this flushes that Redis database, so tests use one of their own (CI: /15).
     """
     cache.clear()
+
+
+@pytest.fixture
+def page_cache_queries() -> int:
+    """Queries the page cache adds to an anonymous request for a cached page: reading the content version,
+    when it lives in the database (no Redis; articles/caching.py)."""
+    return int(settings.NEWSROOM_CONTENT_VERSION_STORE == "database")
+
+
+@pytest.fixture
+def session_queries() -> int:
+    """Queries reading a signed-in request's session: none when it comes from a shared cache (Redis), else one."""
+    return int(not settings.SESSION_ENGINE.endswith("cached_db"))
 
 
 @pytest.fixture

@@ -87,9 +87,12 @@ PAGES = ["/", "/api/news/", "/search/?q=power", "/healthz"]
 
 
 def snapshot(base) -> dict[str, tuple[int, dict, str]]:
-    """Each page under a query string never asked before, so that no cached copy can answer for the database."""
-    fresh = uuid.uuid4().hex[:8]
-    return {page: fetch(base + page + ("&" if "?" in page else "?") + f"fresh={fresh}") for page in PAGES}
+    """Each page with a filter value never asked before, so that no cached copy can answer for the database.
+
+    A filter the pages read: the cache ignores parameters a page does not read (articles/caching.py).
+    """
+    fresh = uuid.uuid4().int % 10**9
+    return {page: fetch(base + page + ("&" if "?" in page else "?") + f"min_quality=-{fresh}") for page in PAGES}
 
 
 def cached_pages(base) -> set[int]:

@@ -5,15 +5,19 @@ iframes from other hosts in titles, excerpts, bodies, provider and topic
 names, related links and image URLs: none may become markup or a link.
 """
 
+import io
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from articles.models import Article, Provider, Topic
 
+from .admin_forms import change_url, make_user, read_form
+from .admin_forms import make_article as admin_article
 from .site_factories import SECRET, make_article, make_provider
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +201,41 @@ def test_hostile_names_made_by_hand_are_inert_everywhere(client):
         assert_inert_html(text, url)
         assert SECRET not in text
     assert "<iframe" not in client.get(article.get_absolute_url()).content.decode()
+
+
+# Bodies that cost too much to render (issue 10, item 4): refused where a person or a file can be told.
+
+IMAGE_OPENERS = "![" * 500_000  # 1 MB: its page took 19 s
+WIDE_TABLE = ("|" + "a|" * 500 + "\n|" + "-|" * 500 + "\n" + "|\n" * 140 + "\n") * 40  # 8.6 MB of HTML
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (IMAGE_OPENERS, "body is 1,000,000 characters long; at most 100,000"),
+        (WIDE_TABLE, "body has tables of more than 20,000 cells"),
+    ],
+    ids=["image-openers", "wide-table"],
+)
+def test_a_seed_whose_body_would_cost_too_much_is_refused_at_import_with_the_reason(write_seed, body, reason):
+    path = write_seed("title: Costly\nwebUrl: https://costly.example/1\npublished: true", body)
+    errors = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 files were not imported"):
+        call_command("import_seeds", str(path), verbosity=0, stderr=errors)
+
+    assert reason in errors.getvalue()
+    assert not Article.objects.exists()
+
+
+def test_a_body_that_would_cost_too_much_is_refused_in_the_admin_with_the_reason(client):
+    article = admin_article(status=Article.Status.DRAFT, body="Short.")
+    client.force_login(make_user("editor"))
+    data, _ = read_form(client.get(change_url(article)))
+
+    response = client.post(change_url(article), data | {"body": [WIDE_TABLE], "_save": ["Save"]})
+
+    assert response.status_code == 200
+    assert "The body has tables of more than 20,000 cells." in response.content.decode()
+    article.refresh_from_db()
+    assert (article.body, article.body_html) == ("Short.", "<p>Short.</p>\n")

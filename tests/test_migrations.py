@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from articles.rendering import BODY_TOO_LARGE_HTML
+
 BEFORE_PROVIDER_KEY = [("articles", "0005_fewer_article_indexes")]
 
 
@@ -53,3 +55,18 @@ def test_provider_keys_are_filled_for_existing_providers(before_provider_key):
     apps = migrate([("articles", "0006_provider_key")])
 
     assert list(apps.get_model("articles", "Provider").objects.values_list("key", flat=True)) == ["aws.amazon.com"]
+
+
+def test_bodies_already_stored_are_rendered_by_the_migration_that_adds_their_html(transactional_db):
+    apps = migrate([("articles", "0008_content_version")])
+    Article = apps.get_model("articles", "Article")
+    Article.objects.create(title="Kept", slug="kept", web_url="https://e.org/kept", body="# Kept\n\nSome *text*.")
+    Article.objects.create(title="Empty", slug="empty", web_url="https://e.org/empty")
+    Article.objects.create(title="Huge", slug="huge", web_url="https://e.org/huge", body="x" * 100_001)
+    try:
+        apps = migrate([("articles", "0009_body_html")])
+
+        stored = dict(apps.get_model("articles", "Article").objects.values_list("title", "body_html"))
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    assert stored == {"Kept": "<p>Some <em>text</em>.</p>\n", "Empty": "", "Huge": BODY_TOO_LARGE_HTML}

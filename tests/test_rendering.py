@@ -1,10 +1,27 @@
-"""Markdown bodies, the video allow-list, safe URLs and text clipping."""
+"""Markdown bodies (rendered once, when written, within bounds), the video allow-list, safe URLs and clipping."""
 
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
+from markdown_it.rules_block.table import table as gfm_table
 
-from articles.rendering import clip, http_url, plain_text, render_body, video_embed
+from articles import rendering
+from articles.models import Article
+from articles.rendering import (
+    BODY_TOO_LARGE_HTML,
+    MAX_BODY_CHARS,
+    BodyTooLarge,
+    body_html_or_note,
+    check_body,
+    clip,
+    http_url,
+    plain_text,
+    render_body,
+    stored_body_html,
+    video_embed,
+)
+from tests.site_factories import make_article
 
 
 class StartTags(HTMLParser):
@@ -183,3 +200,100 @@ def test_plain_text_decodes_entities_folds_whitespace_and_drops_control_characte
 )
 def test_clip_never_splits_a_word_an_emoji_sequence_or_a_flag(text, limit, expected):
     assert clip(text, limit) == expected
+
+
+# Bounds: what one body may cost, and where its HTML is kept (issue 10, item 4).
+
+# The two bodies of the issue: 1 MB of "![" took 19 s a page; a table-heavy one 14 s and 8.6 MB of HTML.
+IMAGE_OPENERS = "![" * 500_000
+WIDE_TABLE = ("|" + "a|" * 500 + "\n|" + "-|" * 500 + "\n" + "|\n" * 140 + "\n") * 2
+
+
+def test_a_body_longer_than_the_bound_is_refused_with_the_reason():
+    with pytest.raises(BodyTooLarge, match=r"body is 1,000,000 characters long; at most 100,000"):
+        stored_body_html(IMAGE_OPENERS)
+
+    assert stored_body_html("x" * MAX_BODY_CHARS) == f"<p>{'x' * MAX_BODY_CHARS}</p>\n"
+
+
+def test_tables_with_more_cells_than_the_bound_are_refused_before_a_cell_is_built(monkeypatch):
+    built = []
+
+    def counting_table(state, start_line, end_line, silent):
+        built.append(silent)
+        return gfm_table(state, start_line, end_line, silent)
+
+    monkeypatch.setattr(rendering, "gfm_table", counting_table)
+
+    with pytest.raises(BodyTooLarge, match=r"tables of more than 20,000 cells"):
+        stored_body_html(WIDE_TABLE)
+    assert False not in built, "the table rule built a table"
+
+
+def test_ordinary_tables_render_and_the_cell_count_starts_again_with_each_body():
+    table = "| a | b | c |\n|---|---|---|\n" + "| 1 | 2 | 3 |\n" * 4000  # 12,003 cells
+
+    for _ in range(2):
+        html = stored_body_html(table)
+
+    assert html.count("<td>") == 12_000
+
+
+def test_a_body_whose_html_would_be_over_the_bound_is_refused():
+    reference = "[a]: https://example.org/" + "a" * 1_900 + "\n\n"
+    body = reference + "[a] " * 1_000  # 6,000 characters, 2 MB of links
+
+    with pytest.raises(BodyTooLarge, match=r"body makes [\d,]+ characters of HTML; at most 500,000"):
+        stored_body_html(body)
+
+
+def test_the_admin_validator_names_the_bound_and_other_saves_store_a_note():
+    with pytest.raises(ValidationError, match=r"The body has tables of more than 20,000 cells\."):
+        check_body(WIDE_TABLE)
+    check_body("An ordinary *body*.")
+
+    assert body_html_or_note(IMAGE_OPENERS) == BODY_TOO_LARGE_HTML
+    assert body_html_or_note("An ordinary *body*.", "Title") == "<p>An ordinary <em>body</em>.</p>\n"
+
+
+@pytest.mark.django_db
+def test_saving_an_article_stores_its_html_and_its_page_never_runs_markdown(client, monkeypatch):
+    article = make_article("Stored", body="# Stored\n\nSome **bold** text.")
+    assert article.body_html == "<p>Some <strong>bold</strong> text.</p>\n"  # the repeated headline dropped
+
+    def no_markdown(*args, **kwargs):
+        raise AssertionError("Markdown ran while a page was rendered")
+
+    monkeypatch.setattr(rendering.markdown, "parse", no_markdown)
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Some <strong>bold</strong> text." in page
+
+
+@pytest.mark.django_db
+def test_the_html_follows_every_save_of_the_body_or_title_and_only_those(monkeypatch):
+    article = make_article("Headline", body="First text.")
+    article.body = "# Headline\n\nSecond text."
+    article.save(update_fields=["body"])
+    assert Article.objects.get(pk=article.pk).body_html == "<p>Second text.</p>\n"
+
+    article.title = "Another headline"
+    article.save()
+    assert Article.objects.get(pk=article.pk).body_html == "<h2>Headline</h2>\n<p>Second text.</p>\n"
+
+    renders = []
+    monkeypatch.setattr("articles.models.body_html_or_note", lambda *args: renders.append(args) or "")
+    article.status = Article.Status.ARCHIVED
+    article.save(update_fields=["status"])
+    Article.objects.only("id", "status").get(pk=article.pk).save()
+    assert renders == []
+
+
+@pytest.mark.django_db
+def test_an_article_saved_with_a_body_over_the_bounds_shows_a_note(client):
+    article = make_article("Oversized", body=WIDE_TABLE)
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "This article’s text is too long to show here." in page
+    assert "<td>" not in page

@@ -592,23 +592,25 @@ def build_site(size: int):
         ("/search/?q=counted", 9),
     ],
 )
-def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, size, url, queries):
+def test_list_pages_run_a_fixed_number_of_queries(
+    client, django_assert_num_queries, page_cache_queries, size, url, queries
+):
     build_site(size)
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(queries + (page_cache_queries if "/search/" not in url else 0)):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["articles"]) == min(size, PAGE_SIZE) or "page=2" in url
 
 
 @pytest.mark.parametrize("size", [1, 12])
-def test_article_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
+def test_article_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries, page_cache_queries, size):
     build_site(size)
     article = Article.objects.first()
     for number in range(size):
         article.related_links.create(
             position=10 + number, title=f"More {number}", web_url=f"https://x.example/{number}"
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(8 + page_cache_queries):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -16,6 +16,7 @@ from datetime import timezone as dt_timezone
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article, Image, Provider, RelatedLink, Topic, topic_key
+from ..rendering import BodyTooLarge, stored_body_html
 from ..text import article_slug, is_http_url
 from .parse import SeedDocument, SeedError
 from .values import check_plain, to_json
@@ -192,6 +193,10 @@ def validate_seed(document: SeedDocument, limits: Limits | None = None) -> SeedR
     topic_names, topics = convert_topics(data, limits, extra)
     images = convert_images(data, "", limits, extra, repairs)
     related = convert_related(data, limits, extra, repairs)
+    try:  # last: the dearest check, paid only by files that passed the others
+        values["body_html"] = stored_body_html(body, values["title"])
+    except BodyTooLarge as error:
+        raise SeedError(str(error)) from None
     if repairs:
         notes["repaired"] = repairs
     return SeedRecord(

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -92,9 +93,16 @@ def database_from_environment() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    configured = os.environ.get("SQLITE_PATH")
+    path = Path(configured or BASE_DIR / "var" / "db.sqlite3")
+    if not configured:
+        # var/ is not in the repository: a fresh clone's first `manage.py migrate` must work.
+        path.parent.mkdir(exist_ok=True)
+    elif not path.parent.is_dir():
+        raise ImproperlyConfigured(f"SQLITE_PATH: the folder {path.parent} does not exist; create it first.")
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        "NAME": str(path),
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "timeout": 30,
@@ -119,8 +127,12 @@ def cache_from_environment(redis_url: str | None) -> dict:
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {"default": cache_from_environment(REDIS_URL)}
-# Sessions live in the database, read through the cache: shared by every app server.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Where the page cache's content version lives (articles/caching.py): it must be shared by every process,
+# so in Redis when the cache is, else in the database.
+NEWSROOM_CONTENT_VERSION_STORE = "cache" if REDIS_URL else "database"
+# Sessions live in the database, read through the cache when it is shared (Redis). Not through a cache of
+# each process's own: a sign-out would end the session in that process only, the others would keep it cached.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,222 @@
+"""A change made by any process shows on every gunicorn worker's next request (issue 10, item 3).
+
+The set-up of ``make serve`` without Redis: several gunicorn workers, each
+with the page cache in its own memory. An unpublish, an edit and an import
+are each made by a separate process (``manage.py shell`` and ``manage.py
+import_seeds``, as an editor's app server and cron would), and then every
+one of many concurrent requests, answered by all the workers, must show the
+change. Before the content version was shared, each worker went on serving
+its cached pages for up to ``NEWSROOM_PAGE_CACHE_SECONDS``.
+
+Runs on SQLite, on PostgreSQL when a server answers on 127.0.0.1:5432 (a
+database of its own, dropped afterwards), and with Redis as the cache when
+REDIS_URL is set.
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+WORKERS = 3
+REQUESTS = 48  # per check, 8 at a time: every worker answers some
+SEED = """---
+title: {title}
+webUrl: https://processes.example/{name}
+publishedDateTime: 2026-11-26T0{hour}:00:00Z
+published: true
+provider:
+  name: Process Wire
+  domain: processes.example
+---
+The body of {name}.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own local server
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def fetch_many(url: str) -> list[tuple[int, str]]:
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(fetch, [url] * REQUESTS))
+
+
+def manage(env, *args) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, timeout=300, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def write_seed(folder: Path, name: str, title: str, hour: int) -> None:
+    (folder / f"{name}.md").write_text(SEED.format(name=name, title=title, hour=hour), encoding="utf-8")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+def environment(request, tmp_path):
+    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "SQLITE_PATH", "DJANGO_SETTINGS_MODULE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "NEWSROOM_REQUEST_LOG_LEVEL": "WARNING",
+        "SQLITE_PATH": str(tmp_path / "site.sqlite3"),
+    }
+    if request.param == "redis":
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("REDIS_URL is not set")
+        yield env | {"REDIS_URL": os.environ["REDIS_URL"]}  # the suite's own Redis database, emptied per test
+        return
+    if request.param == "sqlite":
+        yield env
+        return
+    try:
+        import psycopg
+
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
+    except Exception as error:  # no server, no driver, no access: the SQLite run still runs
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")
+    name = f"newsroom_processes_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield env | {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"}
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def site(environment, tmp_path):
+    """Three live stories, served by gunicorn with make serve's configuration file and ``WORKERS`` workers."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for hour, name in enumerate(["alpha", "bravo", "charlie"], start=1):
+        write_seed(seeds, name, f"{name.capitalize()} first headline", hour)
+    manage(environment, "migrate", "-v", "0")
+    manage(environment, "import_seeds", str(seeds), "-v", "0")
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi"],
+        cwd=ROOT,
+        env=environment | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(WORKERS)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if fetch(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+        yield base, seeds
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def in_shell(env, code: str) -> None:
+    """Run ``code`` in a ``manage.py shell`` of its own: another process than every gunicorn worker."""
+    setup = (
+        "from django.contrib.auth.models import User; from articles import services; "
+        "from articles.models import Article; "
+        "editor = User.objects.filter(username='ed').first() or "
+        "User.objects.create_superuser('ed', 'ed@example.com', 'pw'); "
+    )
+    manage(env, "shell", "--no-imports", "-c", setup + code)
+
+
+def test_an_unpublish_an_edit_and_an_import_in_other_processes_show_on_every_worker_at_once(site, environment):
+    base, seeds = site
+    listed = json.loads(fetch(base + "/api/news/")[1])["results"]
+    article = {item["title"].split()[0].lower(): urlsplit(item["url"]).path for item in listed}
+    warm = fetch_many(base + "/") + fetch_many(base + article["alpha"]) + fetch_many(base + article["bravo"])
+    assert {status for status, _ in warm} == {200}
+    assert all("Alpha first headline" in page for _, page in warm[:REQUESTS])
+
+    in_shell(
+        environment, "services.article_unpublish(article=Article.objects.get(title__startswith='Alpha'), by=editor)"
+    )
+
+    stale = [page for _, page in fetch_many(base + "/") if "Alpha first headline" in page]
+    assert not stale, f"{len(stale)} of {REQUESTS} requests got a worker's cached front page"
+    assert {status for status, _ in fetch_many(base + article["alpha"])} == {404}
+
+    in_shell(
+        environment,
+        "a = Article.objects.get(title__startswith='Bravo'); a.title = 'Bravo corrected headline'; "
+        "services.article_save(article=a, by=editor, seen_token=a.edit_token, content_changed=True)",
+    )
+
+    for url in ("/", article["bravo"]):
+        pages = fetch_many(base + url)
+        assert {status for status, _ in pages} == {200}, url
+        assert all("Bravo corrected headline" in page for _, page in pages), url
+
+    write_seed(seeds, "charlie", "Charlie second headline", 3)
+    manage(environment, "import_seeds", str(seeds / "charlie.md"), "-v", "0")
+
+    front = fetch_many(base + "/")
+    assert all("Charlie second headline" in page and "Charlie first headline" not in page for _, page in front)
+
+
+def admin_status(base: str, session: str) -> str:
+    """Where the admin index sends this session: "index" when it is signed in, "login" when not."""
+    request = urllib.request.Request(base + "/admin/", headers={"Cookie": f"sessionid={session}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own local server
+        return "login" if "/admin/login/" in response.geturl() else "index"
+
+
+def test_a_sign_out_ends_the_session_on_every_worker(site, environment):
+    """Sessions read through a cache that is each worker's own would live on in the workers that cached them."""
+    base, _ = site
+    in_shell(environment, "pass")  # creates the account
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = browser.open(base + "/admin/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    fields = {"username": "ed", "password": "pw", "csrfmiddlewaretoken": token, "next": "/admin/"}
+    browser.open(base + "/admin/login/", urllib.parse.urlencode(fields).encode(), timeout=30)
+    session = next(cookie.value for cookie in jar if cookie.name == "sessionid")
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(admin_status, [base] * REQUESTS, [session] * REQUESTS)) == {"index"}
+
+    csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    browser.open(base + "/admin/logout/", urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode(), timeout=30)
+
+    with ThreadPoolExecutor(8) as pool:
+        after = list(pool.map(admin_status, [base] * REQUESTS, [session] * REQUESTS))
+    assert after.count("index") == 0, f"{after.count('index')} of {REQUESTS} requests still signed in"
