@@ -6,7 +6,7 @@ over; ``id`` and ``url`` (the article's page here) are added. Only live
 articles, only http(s) URLs, never ``secured`` or the unmodelled seed keys.
 """
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import HttpResponse
@@ -29,7 +29,7 @@ def feed_datetime(value):
     """``2021-10-06T16:00:00Z``, as the source feed writes date-times."""
     if value is None:
         return None
-    return value.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def image_data(image) -> dict:

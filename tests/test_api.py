@@ -1,7 +1,6 @@
 """The read-only JSON API: the source feed's item shape, pagination, filters, errors."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -26,7 +25,7 @@ def test_api_item_has_the_source_feeds_shape(client):
         related=1,
         heat=-1,
         quality=None,
-        published_at=datetime(2026, 11, 25, 7, 40, tzinfo=dt_timezone.utc),
+        published_at=datetime(2026, 11, 25, 7, 40, tzinfo=UTC),
         amp_web_url="https://www.origin.example/amp/story",
         cdn_amp_web_url="https://www-origin-example.cdn.ampproject.org/c/s/story",
         category="news",
@@ -58,8 +57,7 @@ def test_api_item_has_the_source_feeds_shape(client):
             {
                 "title": link.title,
                 "excerpt": "",
-                "publishedDateTime": link.published_at.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat()
-                + "Z",
+                "publishedDateTime": link.published_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
                 "webUrl": link.web_url,
                 "ampWebUrl": None,
                 "cdnAmpWebUrl": None,

@@ -1,8 +1,7 @@
 """RSS and Atom feeds, sitemaps, the Google News sitemap and robots.txt: valid XML, live items only."""
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -34,9 +33,7 @@ def stories():
         for number in range(3)
     ]
     make_article("Draft on the same topic", provider=source, topics=["Transport"], status=Article.Status.DRAFT)
-    make_article(
-        "Not yet live", provider=source, topics=["Transport"], go_live_at=datetime(2999, 1, 1, tzinfo=dt_timezone.utc)
-    )
+    make_article("Not yet live", provider=source, topics=["Transport"], go_live_at=datetime(2999, 1, 1, tzinfo=UTC))
     return live
 
 
@@ -151,7 +148,7 @@ def test_sitemap_index_lists_every_section_and_each_section_has_lastmod(client, 
 
 
 def test_news_sitemap_holds_live_articles_of_the_last_two_days(client, time_machine):
-    now = datetime(2026, 11, 26, 12, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     time_machine.move_to(now, tick=False)
     recent = make_article("Recent <live> & fresh", published_at=now - timedelta(hours=47))
     make_article("Three days old", published_at=now - timedelta(days=3))
@@ -170,18 +167,18 @@ def test_news_sitemap_holds_live_articles_of_the_last_two_days(client, time_mach
 
 
 def test_news_sitemap_of_the_seed_fixtures_holds_the_recent_published_ones(client, imported_fixtures, time_machine):
-    time_machine.move_to(datetime(2026, 11, 26, 12, tzinfo=dt_timezone.utc), tick=False)
+    time_machine.move_to(datetime(2026, 11, 26, 12, tzinfo=UTC), tick=False)
     root = parse(client.get(reverse("sitemap-news")))
     found = {url.find(f"{NEWS}news").findtext(f"{NEWS}title") for url in root.findall(f"{SITEMAP}url")}
     draft = Article.objects.get(source_file__endswith="hw-12-draft-unpublished.md")
-    assert draft.published_at > datetime(2026, 11, 24, tzinfo=dt_timezone.utc)
+    assert draft.published_at > datetime(2026, 11, 24, tzinfo=UTC)
     assert draft.title not in found
     assert found == {
         "Port authority deploys machine learning to cut container dwell times",  # hw-01
         Article.objects.get(source_file__endswith="hw-08-scores-offset-sitemap.md").title,
     } | set(
         Article.objects.published()
-        .filter(published_at__gte=datetime(2026, 11, 24, 12, tzinfo=dt_timezone.utc))
+        .filter(published_at__gte=datetime(2026, 11, 24, 12, tzinfo=UTC))
         .values_list("title", flat=True)
     )
 

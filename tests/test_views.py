@@ -2,8 +2,7 @@
 
 import json
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -135,7 +134,7 @@ def test_provider_category_and_type_filters_narrow_the_list(client):
 
 
 def test_date_range_filter_includes_both_whole_days(client):
-    day = datetime(2026, 5, 10, tzinfo=dt_timezone.utc)
+    day = datetime(2026, 5, 10, tzinfo=UTC)
     make_article("Before", published_at=day - timedelta(minutes=1))
     make_article("Start of range", published_at=day)
     make_article("End of range", published_at=day + timedelta(days=1, hours=23, minutes=59))
@@ -324,7 +323,7 @@ def full_article():
         provider=source,
         topics=["Machine Learning", "Supply Chain"],
         related=2,
-        published_at=datetime(2026, 11, 25, 7, 40, tzinfo=dt_timezone.utc),
+        published_at=datetime(2026, 11, 25, 7, 40, tzinfo=UTC),
         amp_web_url="https://harbour.example/amp/story",
     )
     return article

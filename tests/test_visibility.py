@@ -1,6 +1,7 @@
 """Readers see only live articles: published, past go-live, not expired. On every public URL."""
 
 import xml.etree.ElementTree as ET
+from datetime import UTC
 
 import pytest
 from django.urls import reverse
@@ -135,9 +136,8 @@ def test_sitemaps_list_only_live_pages(client, site):
 
 def test_an_article_appears_when_it_goes_live_and_disappears_when_it_expires(client, time_machine):
     from datetime import datetime, timedelta
-    from datetime import timezone as dt_timezone
 
-    start = datetime(2026, 3, 1, 12, tzinfo=dt_timezone.utc)
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
     time_machine.move_to(start, tick=False)
     article = make_article(
         "Timed story",

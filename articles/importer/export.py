@@ -6,8 +6,7 @@ repaired, and the original text is in ``import_notes``). Edited columns win
 over what was kept from the file.
 """
 
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -25,7 +24,7 @@ class SeedDumper(SafeDumper):
 
 def represent_datetime(dumper, value: datetime):
     if value.tzinfo is not None:
-        value = value.astimezone(dt_timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
         text = value.isoformat() + "Z"
     else:
         text = value.isoformat()

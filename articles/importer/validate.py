@@ -10,8 +10,7 @@ refused, never cut.
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time
 
 from django.utils.dateparse import parse_datetime
 
@@ -289,13 +288,13 @@ def to_datetime(value, where: str) -> datetime:
             raise SeedError(f"{where} is not a date-time: {value!r:.60}")
         value = parsed
     elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime.combine(value, time(0), dt_timezone.utc)
+        value = datetime.combine(value, time(0), UTC)
     if not isinstance(value, datetime):
         raise SeedError(f"{where} must be a date-time, got {type(value).__name__}")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt_timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(dt_timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is in the year 0 in UTC
         raise SeedError(f"{where} is out of range in UTC: {value.isoformat()}") from None
 
