@@ -178,7 +178,7 @@ def test_an_unpublish_an_edit_and_an_import_in_other_processes_show_on_every_wor
     in_shell(
         environment,
         "a = Article.objects.get(title__startswith='Bravo'); a.title = 'Bravo corrected headline'; "
-        "services.article_save(article=a, by=editor, seen_token=a.edit_token, content_changed=True)",
+        "services.article_save(article=a, by=editor, seen_token=a.edit_token, is_edit=True)",
     )
 
     for url in ("/", article["bravo"]):
