@@ -39,6 +39,13 @@ def found(text: str) -> list[str]:
     return [article.title for article in ranking.order_by_relevance(matches, text)]
 
 
+def assert_index_intact() -> None:
+    """SQLite: FTS5's own check that its index holds exactly the stored text (it raises otherwise)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {search.TABLE} ({search.TABLE}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
+
+
 def index_rows() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {search.TABLE}")  # noqa: S608
@@ -265,6 +272,7 @@ def test_edits_topics_and_deletions_reach_the_index():
     article.delete()
     assert found("volcanoes") == []
     assert index_rows() == 0
+    assert_index_intact()
 
 
 def test_renaming_a_provider_or_a_topic_or_deleting_a_topic_reaches_its_articles():
@@ -281,14 +289,18 @@ def test_renaming_a_provider_or_a_topic_or_deleting_a_topic_reaches_its_articles
     assert found("rivers") == []
     topic.delete()
     assert found("lakes") == []
+    assert_index_intact()
 
 
 def test_rows_written_without_the_orm_are_found_once_refreshed():
     article = make_article("Plain title")
     Article.objects.filter(pk=article.pk).update(title="Glacier report")  # no signal, as the importer's SQL
     assert found("glacier") == []
+    assert found("plain") == ["Glacier report"]  # stale until refreshed
     search.refresh_search_index([article.pk])
     assert found("glacier") == ["Glacier report"]
+    assert found("plain") == []
+    assert_index_intact()
 
 
 def test_refreshing_an_article_that_is_gone_takes_it_out_of_the_index():
