@@ -330,6 +330,24 @@ def test_seed_files_are_found_once_their_articles_are_refreshed(imported_fixture
         assert "dataverse" in (article.title + article.excerpt + article.body).casefold()
 
 
+def test_the_issues_examples_on_the_seed_fixtures(imported_fixtures):
+    search.refresh_search_index(Article.objects.values_list("pk", flat=True))
+    live = Article.objects.published()
+
+    def ids(text):
+        return set(ranking.search(live, text).values_list("pk", flat=True))
+
+    assert ids("power -preview")
+    assert ids("power -preview") < ids("power")
+    assert ids("cafe") == ids("café") != set()
+    microsoft = set(live.filter(provider__name="Microsoft").values_list("pk", flat=True))
+    assert microsoft
+    assert microsoft <= ids("Microsoft")
+    for article in live.filter(pk__in=ids("AI")):
+        words = search.WORD.findall(" ".join([article.title, article.excerpt, article.body]).casefold())
+        assert "ai" in words or article.topics.filter(name__iexact="AI").exists()
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="the importer (articles/importer/load.py) does not call search.refresh_search_index yet; "
