@@ -6,6 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import caching
+        from . import caching, search
 
         caching.connect_signals()
+        search.connect_signals()

@@ -162,7 +162,7 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
-        return ranking.search(queryset, value) if value else queryset
+        return ranking.search(queryset, value, filtered=self.has_filters) if value else queryset
 
     def filter_topics(self, queryset, name, value):
         if not value:

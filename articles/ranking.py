@@ -25,11 +25,13 @@ Anything older than the window is reachable with the "newest" ordering.
 Search relevance is bounded the same way (``SEARCH_WINDOW``).
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import Case, DateTimeField, F, FloatField, Q, Value, When
-from django.db.models.expressions import Expression, Func
+from django.db.models import Case, DateTimeField, F, FloatField, Value, When
+from django.db.models.expressions import Func
 from django.db.models.functions import Coalesce, Greatest, Power
+from django.utils import timezone
+
+from . import search as search_index
 
 HOT_WINDOW = 200
 HOT_GRAVITY = 1.5
@@ -43,10 +45,9 @@ ORDERINGS = {
     "heat": (F("heat").desc(nulls_last=True), *NEWEST),
 }
 
-SEARCH_CONFIG = "english"
-SEARCH_COLUMN = "search_document"  # PostgreSQL only; see SearchDocument and migration 0003
 SEARCH_WINDOW = 200  # relevance ranks the newest this many matches
-SEARCH_MAX_TERMS = 8  # the SQLite fallback's limit on words
+SEARCH_NEWEST_MATCHES = 2000  # see search()
+SEARCH_HALF_LIFE_DAYS = 14  # see recency()
 
 
 class HoursSince(Func):
@@ -101,79 +102,48 @@ def order_by_choice(queryset, ordering: str, now):
     return queryset.order_by(*ORDERINGS.get(ordering, NEWEST))
 
 
-def uses_full_text_search(queryset) -> bool:
-    return connections[queryset.db].vendor == "postgresql"
+def search(queryset, text: str, *, filtered: bool = True):
+    """Articles of ``queryset`` matching the reader's ``text`` in the full-text index.
 
-
-class SearchDocument(Expression):
-    """An article's stored search vector: title (weight A), excerpt (B) and body (C), in English.
-
-    On PostgreSQL, migration 0003 adds it as a column the database generates
-    from those three fields and indexes with GIN, so neither matching nor
-    ranking has to rebuild a vector per row. The model does not declare it
-    (a PostgreSQL-only column cannot be), so it is named here, on the alias
-    the article table has in the query being compiled (a subquery renames it).
+    ``articles.search`` holds the index and the query language: any text is
+    a valid search, and one with no word to look for finds nothing. Unless
+    other filters narrow the list (``filtered``), SQLite looks at the
+    ``SEARCH_NEWEST_MATCHES`` newest matches only: more than a list shows
+    (``COUNT_CAP``), and a word found in half the archive then costs what a
+    rare one does. With filters it looks at all of them, as a date range may
+    reach back past those.
     """
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.base_table)
-        return f"{table}.{connection.ops.quote_name(SEARCH_COLUMN)}", []
-
-
-def search_words(text: str) -> list[str]:
-    """The SQLite fallback's words: quotes and brackets stripped, at most ``SEARCH_MAX_TERMS``."""
-    words = [word.strip("\"'()") for word in text.split()][:SEARCH_MAX_TERMS]
-    return [word for word in words if word]
-
-
-def search(queryset, text: str):
-    """Articles of ``queryset`` matching ``text``.
-
-    PostgreSQL: full-text search with web-search syntax ("quoted phrases",
-    -excluded words, or) and English stemming, on the indexed
-    ``SearchDocument``. Elsewhere: every word must occur in the title, excerpt
-    or body, in any case.
-    """
-    if uses_full_text_search(queryset):
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        return queryset.alias(search_match=SearchDocument()).filter(search_match=query)
-    words = search_words(text)
-    if not words:
+    query = search_index.parse(text)
+    if not query:
         return queryset.none()
-    for word in words:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(excerpt__icontains=word) | Q(body__icontains=word))
-    return queryset
+    return queryset.filter(search_index.Matches(query, newest=None if filtered else SEARCH_NEWEST_MATCHES))
 
 
-def relevance(queryset, text: str):
-    """How well each article matches ``text``, higher is better.
-
-    PostgreSQL: ``ts_rank`` over the weighted vector (title A, excerpt B,
-    body C). Elsewhere: a word in the title counts 3, in the excerpt 2, in
-    the body 1.
-    """
-    if uses_full_text_search(queryset):
-        return SearchRank(SearchDocument(), SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG))
-    score = Value(0.0)
-    for word in search_words(text):
-        score = (
-            score
-            + Case(When(title__icontains=word, then=Value(3.0)), default=Value(0.0))
-            + Case(When(excerpt__icontains=word, then=Value(2.0)), default=Value(0.0))
-            + Case(When(body__icontains=word, then=Value(1.0)), default=Value(0.0))
-        )
-    return score
+def recency(now):
+    """2 for an article published now, halving its distance to 1 every ``SEARCH_HALF_LIFE_DAYS``; 1 undated."""
+    age = Case(When(published_at__gt=now, then=Value(0.0)), default=HoursSince(F("published_at"), now))
+    return Value(1.0) + Coalesce(Power(Value(0.5), age / Value(24.0 * SEARCH_HALF_LIFE_DAYS)), Value(0.0))
 
 
-def order_by_relevance(queryset, text: str):
-    """The ``SEARCH_WINDOW`` newest matches in ``queryset``, best match first.
+def order_by_relevance(queryset, text: str, now=None):
+    """The ``SEARCH_WINDOW`` newest matches in ``queryset``, best first: relevance times ``recency``.
 
     Ranking means scoring every candidate, so, as with the hot rank, only a
     bounded window of the newest matches is scored; older matches are
-    reachable with "newest".
+    reachable with "newest". Relevance is ``bm25`` on SQLite and
+    ``ts_rank_cd`` on PostgreSQL, both counting a word in the title most (see
+    ``articles.search``); recency at most doubles it, so that a word in the
+    headline a year ago still comes before a mention in a body today.
     """
-    window = list(queryset.order_by(*NEWEST).values_list("pk", flat=True)[:SEARCH_WINDOW])
-    ranked = queryset.model.objects.filter(pk__in=window).annotate(relevance=relevance(queryset, text))
+    now = now or timezone.now()
+    query = search_index.parse(text)
+    if not query:
+        return queryset
+    if connections[queryset.db].vendor == "sqlite":
+        scores = dict(search_index.newest_matches_by_relevance(queryset, query, SEARCH_WINDOW))
+        window, relevance = list(scores), search_index.Scores(scores)
+    else:
+        window = list(queryset.order_by(*NEWEST).values_list("pk", flat=True)[:SEARCH_WINDOW])
+        relevance = search_index.Relevance(query)
+    ranked = queryset.model.objects.filter(pk__in=window).annotate(relevance=relevance * recency(now))
     return ranked.order_by(F("relevance").desc(), *NEWEST)

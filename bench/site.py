@@ -146,6 +146,7 @@ def generate(count: int, seed: int = 7) -> dict:
 
     from articles.models import Article, ArticleImage, Provider, RelatedLink, Topic, provider_key, topic_key
     from articles.rendering import stored_body_html
+    from articles.search import rebuild_search_index
     from bench.corpus import PROVIDERS, TOPICS
 
     rng = random.Random(seed)
@@ -244,6 +245,9 @@ def generate(count: int, seed: int = 7) -> dict:
 
     live = Article.objects.published()
     article = live.order_by("-published_at")[50]  # recent, as most reads are
+    # One article in either archive holds a word no other has: the rare-word search finds just it.
+    Article.objects.filter(pk=article.pk).update(excerpt=f"{article.excerpt} zeppelin")
+    rebuild_search_index()  # bulk inserts bypass the signals that keep the search index in step (it ends with ANALYZE)
     # Pool ranks, so both sizes ask for the same topic and source: the largest, and one
     # on about 7 % of the articles (a full first page even among 1,000 articles).
     common, smaller = topics[0], topics[7]
@@ -257,6 +261,8 @@ def generate(count: int, seed: int = 7) -> dict:
         "provider page": f"/providers/{providers[0].slug}/",
         "provider page, small provider": f"/providers/{small_provider.slug}/",
         "search": "/search/?q=climate+vaccine",
+        "search, rare word": "/search/?q=zeppelin",
+        "search, newest first": "/search/?q=climate+vaccine&ordering=newest",
         "admin changelist": "/admin/articles/article/",
     }
 
