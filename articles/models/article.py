@@ -1,4 +1,4 @@
-"""The content model: providers, topics, articles, related coverage and images.
+"""The article: its content, its place in the workflow, and the rules for reading it (ArticleQuerySet).
 
 Every value of an imported seed file is kept: the fields below hold what the
 site and the admin use, and each row's ``extra`` holds the rest of its YAML
@@ -6,155 +6,16 @@ mapping (unknown keys, explicit nulls), so that export gives the file back.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .rendering import body_html_or_note, check_body, http_url
-from .text import article_slug
-
-URL_MAX_LENGTH = 2000
-
-
-def topic_key(name: str) -> str:
-    """The identity of a topic name: case-insensitive, runs of spaces folded."""
-    return " ".join(name.split()).casefold()
-
-
-def provider_key(domain: str) -> str:
-    """The identity of a domain: case-insensitive, in every script.
-
-    Computed here rather than by the database: SQLite's LOWER() folds ASCII
-    letters only, and would let "À.example" and "à.example" be two providers.
-    """
-    return domain.strip().lower()
-
-
-def http_images(images) -> list:
-    """The images readers may be shown, in order: those whose source is an absolute http(s) URL."""
-    return [image for image in images if http_url(image.src)]
-
-
-class UniqueKeyMixin:
-    """Validation of a model whose unique ``key`` is computed from another field on save.
-
-    The key is not a form field, so a ModelForm would not check it, and a
-    duplicate would reach the database as an IntegrityError (a server error)
-    instead of a message on the field it comes from.
-    """
-
-    key_source = ""  # the field the key is made from
-    duplicate_message = ""
-
-    def make_key(self) -> str:
-        raise NotImplementedError
-
-    def validate_unique(self, exclude=None):
-        super().validate_unique(exclude)
-        self.key = self.make_key()
-        if type(self)._default_manager.filter(key=self.key).exclude(pk=self.pk).exists():
-            raise ValidationError({self.key_source: self.duplicate_message})
-
-    def save(self, *args, **kwargs):
-        self.key = self.make_key()
-        super().save(*args, **kwargs)
-
-
-class ArticleGroupQuerySet(models.QuerySet):
-    """Providers or topics: readers see one (its page, feeds, sitemap entry) while it has a live article."""
-
-    articles_lookup = ""  # how an article refers to the group
-
-    def _live_articles(self):
-        """The live articles of the row at hand, for a subquery."""
-        return Article.objects.published().filter(**{self.articles_lookup: models.OuterRef("pk")})
-
-    def live(self):
-        """Those readers see: with at least one live article."""
-        return self.filter(models.Exists(self._live_articles()))
-
-    def with_last_live_change(self):
-        """The live ones, each with ``lastmod``: the newest ``updated_at`` of its live articles."""
-        newest = self._live_articles().order_by("-updated_at").values("updated_at")[:1]
-        return self.annotate(lastmod=models.Subquery(newest)).filter(lastmod__isnull=False)
-
-
-class ProviderQuerySet(ArticleGroupQuerySet):
-    articles_lookup = "provider"
-
-
-class TopicQuerySet(ArticleGroupQuerySet):
-    articles_lookup = "topics"
-
-
-class Provider(UniqueKeyMixin, models.Model):
-    name = models.CharField("name", max_length=200, help_text="The source's name as first seen, e.g. “Reuters”.")
-    domain = models.CharField(
-        "domain",
-        max_length=253,
-        help_text="The source's web domain, e.g. reuters.com. Unique regardless of case.",
-    )
-    key = models.CharField(
-        "matching key",
-        max_length=253,
-        unique=True,
-        editable=False,
-        help_text="The domain in lower case; two domains with one key are one provider.",
-    )
-    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The provider page's URL part.")
-
-    key_source = "domain"
-    duplicate_message = "A provider with this domain already exists (case does not matter)."
-
-    objects = ProviderQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return f"{self.name} ({self.domain})"
-
-    def get_absolute_url(self):
-        return reverse("articles:provider", kwargs={"slug": self.slug})
-
-    def make_key(self) -> str:
-        return provider_key(self.domain)
-
-    @property
-    def logo(self):
-        """The first logo readers may be shown (of the prefetched ones), or None."""
-        return next(iter(http_images(self.logos.all())), None)
-
-
-class Topic(UniqueKeyMixin, models.Model):
-    name = models.CharField("name", max_length=200, help_text="The topic as first spelled, e.g. “Machine Learning”.")
-    key = models.CharField(
-        "matching key",
-        max_length=200,
-        unique=True,
-        editable=False,
-        help_text="The name folded to lower case with single spaces; two names with one key are one topic.",
-    )
-    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
-
-    key_source = "name"
-    duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
-
-    objects = TopicQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:topic", kwargs={"slug": self.slug})
-
-    def make_key(self) -> str:
-        return topic_key(self.name)
+from ..rendering import body_html_or_note, check_body
+from ..text import article_slug
+from .images import http_images
+from .keys import URL_MAX_LENGTH
+from .sources import Provider, Topic
 
 
 # What the desk sees, each written once: the filters below and status_counts() share them.
@@ -200,11 +61,15 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_article_page(self):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""
+        from .related import RelatedLink
+
         related = RelatedLink.objects.select_related("provider")
         return self.for_cards().prefetch_related("provider__logos", models.Prefetch("related_links", queryset=related))
 
     def for_api(self):
         """With what the JSON API gives besides a card's: the related coverage, its sources and images."""
+        from .related import RelatedLink
+
         related = RelatedLink.objects.select_related("provider").prefetch_related("images")
         return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related))
 
@@ -227,6 +92,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def review_queue(self):
         """Articles waiting for an editor, the longest-waiting first."""
+        from .history import ArticleTransition
+
         submitted_at = (
             ArticleTransition.objects.filter(article=models.OuterRef("pk"), to_status=Article.Status.REVIEW)
             .order_by("-at")
@@ -490,178 +357,3 @@ class Article(models.Model):
             and self.expires_at is not None
             and self.expires_at <= (at or timezone.now())
         )
-
-
-class ArticleTransition(models.Model):
-    """One move of an article through the workflow, as the history shows it."""
-
-    article = models.ForeignKey(
-        Article,
-        verbose_name="article",
-        on_delete=models.CASCADE,
-        related_name="transitions",
-        help_text="The article that moved.",
-    )
-    name = models.CharField("transition", max_length=30, help_text="Which transition, e.g. “publish”.")
-    from_status = models.CharField(
-        "from", max_length=20, choices=Article.Status.choices, help_text="The status before the transition."
-    )
-    to_status = models.CharField(
-        "to", max_length=20, choices=Article.Status.choices, help_text="The status after the transition."
-    )
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="by",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The person who made the transition.",
-    )
-    at = models.DateTimeField("at", default=timezone.now, help_text="When the transition happened.")
-    comment = models.TextField("comment", blank=True, help_text="Why, in the person's words; required to send back.")
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = "transition"
-        indexes = [models.Index(fields=["article", "-at"], name="transition_article_at")]
-
-    def __str__(self):
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
-
-
-class Image(models.Model):
-    """An image as a feed describes it; an uploaded file is optional."""
-
-    url = models.URLField("URL", max_length=URL_MAX_LENGTH, blank=True, help_text="Where the image lives.")
-    width = models.PositiveIntegerField("width", null=True, blank=True, help_text="In pixels.")
-    height = models.PositiveIntegerField("height", null=True, blank=True, help_text="In pixels.")
-    is_cached = models.BooleanField("cached", null=True, blank=True, help_text="The feed's isCached flag.")
-    file = models.ImageField(
-        "uploaded file",
-        upload_to="images/%Y/%m/",
-        width_field="width",
-        height_field="height",
-        blank=True,
-        help_text="Optional local copy; its width and height are read from the file.",
-    )
-    position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
-    extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.url or (self.file.name if self.file else "image")
-
-    @property
-    def src(self) -> str:
-        return self.file.url if self.file else self.url
-
-
-class ArticleImage(Image):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
-
-    class Meta(Image.Meta):
-        verbose_name = "article image"
-
-
-class ProviderLogo(Image):
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="logos")
-
-    class Meta(Image.Meta):
-        verbose_name = "provider logo"
-
-
-class RelatedLink(models.Model):
-    """Other coverage of the same story, in the order the feed gives it."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
-    position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
-    title = models.CharField("title", max_length=500, blank=True, help_text="The other item's headline.")
-    excerpt = models.TextField("excerpt", blank=True)
-    published_at = models.DateTimeField("publication date", null=True, blank=True)
-    web_url = models.URLField("web URL", max_length=URL_MAX_LENGTH, blank=True)
-    amp_web_url = models.URLField("AMP URL", max_length=URL_MAX_LENGTH, blank=True)
-    cdn_amp_web_url = models.URLField("CDN AMP URL", max_length=URL_MAX_LENGTH, blank=True)
-    item_type = models.CharField("type", max_length=50, blank=True)
-    provider = models.ForeignKey(
-        Provider, verbose_name="provider", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    provider_data = models.JSONField("provider as given", null=True, blank=True)
-    quality = models.IntegerField("quality", null=True, blank=True)
-    extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
-
-    class Meta:
-        ordering = ["position", "id"]
-        verbose_name = "related link"
-
-    def __str__(self):
-        return self.title or self.web_url
-
-
-class RelatedLinkImage(Image):
-    related_link = models.ForeignKey(RelatedLink, on_delete=models.CASCADE, related_name="images")
-
-    class Meta(Image.Meta):
-        verbose_name = "related link image"
-
-
-class SeedFile(models.Model):
-    """One accepted seed file, by content: importing the same bytes again is a no-op."""
-
-    class Outcome(models.TextChoices):
-        """What importing a file did. A file is recorded only when it wrote its article
-        (``RECORDED``); the other outcomes are counted in the run's report."""
-
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        UNCHANGED = "unchanged", "Unchanged"
-        CONFLICT = "conflict", "Conflict"
-        FAILED = "failed", "Failed"
-
-    RECORDED = (Outcome.CREATED, Outcome.UPDATED)
-
-    content_hash = models.CharField("content hash", max_length=64, unique=True, help_text="SHA-256 of the bytes.")
-    path = models.CharField("path", max_length=1000, help_text="Where the file was read from.")
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="seed_files")
-    outcome = models.CharField(
-        "outcome", max_length=20, choices=[(outcome.value, outcome.label) for outcome in RECORDED]
-    )
-    imported_at = models.DateTimeField("imported at", default=timezone.now)
-
-    class Meta:
-        ordering = ["-imported_at"]
-        verbose_name = "seed file"
-
-    def __str__(self):
-        return self.path
-
-
-class ContentVersion(models.Model):
-    """The version of what readers see, shared by every process: cached pages are keyed on it.
-
-    Used when the cache is each process's own memory (no REDIS_URL); with
-    Redis the version lives there. See articles/caching.py.
-    """
-
-    scope = models.CharField(
-        "scope", max_length=100, primary_key=True, help_text="What the version covers: “site” is every public page."
-    )
-    token = models.CharField("token", max_length=32, help_text="Random; replaced by every change readers could see.")
-    upcoming = models.JSONField(
-        "upcoming times",
-        default=list,
-        blank=True,
-        help_text="Go-live and expiry times still to come (Unix seconds, earliest first): each replaces the token.",
-    )
-    next_at = models.FloatField(
-        "next time", null=True, blank=True, help_text="The earliest upcoming time, read with the token on each page."
-    )
-
-    class Meta:
-        verbose_name = "content version"
-
-    def __str__(self):
-        return f"{self.scope}: {self.token}"

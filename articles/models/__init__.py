@@ -1,0 +1,41 @@
+"""The data model, one module per concern; everything is importable from ``articles.models``.
+
+- ``keys``: how providers and topics are told apart (case-insensitive keys).
+- ``sources``: providers and topics.
+- ``article``: the article and the rules for reading it (``ArticleQuerySet``).
+- ``images``, ``related``: an article's images and its related coverage.
+- ``history``: its moves through the workflow.
+- ``imports``: the seed files the importer accepted.
+- ``site``: site-wide state shared by every process (the content version).
+"""
+
+from .article import Article, ArticleQuerySet, expired_at, scheduled_at
+from .history import ArticleTransition
+from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
+from .imports import SeedFile
+from .keys import URL_MAX_LENGTH, UniqueKeyMixin, provider_key, topic_key
+from .related import RelatedLink
+from .site import ContentVersion
+from .sources import Provider, Topic
+
+__all__ = [
+    "URL_MAX_LENGTH",
+    "Article",
+    "ArticleImage",
+    "ArticleQuerySet",
+    "ArticleTransition",
+    "ContentVersion",
+    "Image",
+    "Provider",
+    "ProviderLogo",
+    "RelatedLink",
+    "RelatedLinkImage",
+    "SeedFile",
+    "Topic",
+    "UniqueKeyMixin",
+    "expired_at",
+    "http_images",
+    "provider_key",
+    "scheduled_at",
+    "topic_key",
+]

@@ -1,0 +1,62 @@
+"""Images as feeds describe them, with an optional uploaded file: an article's, a provider's logos, a related link's."""
+
+from django.db import models
+
+from ..rendering import http_url
+from .keys import URL_MAX_LENGTH
+
+
+def http_images(images) -> list:
+    """The images readers may be shown, in order: those whose source is an absolute http(s) URL."""
+    return [image for image in images if http_url(image.src)]
+
+
+class Image(models.Model):
+    """An image as a feed describes it; an uploaded file is optional."""
+
+    url = models.URLField("URL", max_length=URL_MAX_LENGTH, blank=True, help_text="Where the image lives.")
+    width = models.PositiveIntegerField("width", null=True, blank=True, help_text="In pixels.")
+    height = models.PositiveIntegerField("height", null=True, blank=True, help_text="In pixels.")
+    is_cached = models.BooleanField("cached", null=True, blank=True, help_text="The feed's isCached flag.")
+    file = models.ImageField(
+        "uploaded file",
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        blank=True,
+        help_text="Optional local copy; its width and height are read from the file.",
+    )
+    position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
+    extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.url or (self.file.name if self.file else "image")
+
+    @property
+    def src(self) -> str:
+        return self.file.url if self.file else self.url
+
+
+class ArticleImage(Image):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="images")
+
+    class Meta(Image.Meta):
+        verbose_name = "article image"
+
+
+class ProviderLogo(Image):
+    provider = models.ForeignKey("articles.Provider", on_delete=models.CASCADE, related_name="logos")
+
+    class Meta(Image.Meta):
+        verbose_name = "provider logo"
+
+
+class RelatedLinkImage(Image):
+    related_link = models.ForeignKey("articles.RelatedLink", on_delete=models.CASCADE, related_name="images")
+
+    class Meta(Image.Meta):
+        verbose_name = "related link image"

@@ -1,0 +1,104 @@
+"""Where articles come from and what they are about: providers (sources) and topics."""
+
+from django.db import models
+from django.urls import reverse
+
+from .images import http_images
+from .keys import UniqueKeyMixin, provider_key, topic_key
+
+
+class ArticleGroupQuerySet(models.QuerySet):
+    """Providers or topics: readers see one (its page, feeds, sitemap entry) while it has a live article."""
+
+    articles_lookup = ""  # how an article refers to the group
+
+    def _live_articles(self):
+        """The live articles of the row at hand, for a subquery."""
+        from .article import Article
+
+        return Article.objects.published().filter(**{self.articles_lookup: models.OuterRef("pk")})
+
+    def live(self):
+        """Those readers see: with at least one live article."""
+        return self.filter(models.Exists(self._live_articles()))
+
+    def with_last_live_change(self):
+        """The live ones, each with ``lastmod``: the newest ``updated_at`` of its live articles."""
+        newest = self._live_articles().order_by("-updated_at").values("updated_at")[:1]
+        return self.annotate(lastmod=models.Subquery(newest)).filter(lastmod__isnull=False)
+
+
+class ProviderQuerySet(ArticleGroupQuerySet):
+    articles_lookup = "provider"
+
+
+class TopicQuerySet(ArticleGroupQuerySet):
+    articles_lookup = "topics"
+
+
+class Provider(UniqueKeyMixin, models.Model):
+    name = models.CharField("name", max_length=200, help_text="The source's name as first seen, e.g. “Reuters”.")
+    domain = models.CharField(
+        "domain",
+        max_length=253,
+        help_text="The source's web domain, e.g. reuters.com. Unique regardless of case.",
+    )
+    key = models.CharField(
+        "matching key",
+        max_length=253,
+        unique=True,
+        editable=False,
+        help_text="The domain in lower case; two domains with one key are one provider.",
+    )
+    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The provider page's URL part.")
+
+    key_source = "domain"
+    duplicate_message = "A provider with this domain already exists (case does not matter)."
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})"
+
+    def get_absolute_url(self):
+        return reverse("articles:provider", kwargs={"slug": self.slug})
+
+    def make_key(self) -> str:
+        return provider_key(self.domain)
+
+    @property
+    def logo(self):
+        """The first logo readers may be shown (of the prefetched ones), or None."""
+        return next(iter(http_images(self.logos.all())), None)
+
+
+class Topic(UniqueKeyMixin, models.Model):
+    name = models.CharField("name", max_length=200, help_text="The topic as first spelled, e.g. “Machine Learning”.")
+    key = models.CharField(
+        "matching key",
+        max_length=200,
+        unique=True,
+        editable=False,
+        help_text="The name folded to lower case with single spaces; two names with one key are one topic.",
+    )
+    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
+
+    key_source = "name"
+    duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+    def make_key(self) -> str:
+        return topic_key(self.name)
