@@ -282,7 +282,7 @@ def test_the_html_follows_every_save_of_the_body_or_title_and_only_those(monkeyp
     assert Article.objects.get(pk=article.pk).body_html == "<h2>Headline</h2>\n<p>Second text.</p>\n"
 
     renders = []
-    monkeypatch.setattr("articles.models.body_html_or_note", lambda *args: renders.append(args) or "")
+    monkeypatch.setattr("articles.models.article.body_html_or_note", lambda *args: renders.append(args) or "")
     article.status = Article.Status.ARCHIVED
     article.save(update_fields=["status"])
     Article.objects.only("id", "status").get(pk=article.pk).save()
