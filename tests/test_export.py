@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils.dateparse import parse_datetime
 
+from articles.importer.convert import repair_mojibake
 from articles.importer.parse import find_seed_files, parse_seed
-from articles.importer.validate import is_http_url, repair_mojibake
 from articles.models import Article
+from articles.text import is_http_url
 
 from .conftest import FIXTURES_DIR
 

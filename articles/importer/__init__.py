@@ -7,7 +7,8 @@ each file through these modules, in this order:
               before and hands the rest to parser processes;
 ``parse``     bytes -> front matter and body (a ``SeedDocument``), or a one-line
               ``SeedError``;
-``validate``  document -> ``SeedRecord``: column values, and what the columns
+``validate``  document -> ``SeedRecord``: column values (``convert`` turns
+              each value as its ``Field`` says), and what the columns
               cannot hold kept as JSON (``values``);
 ``write``     a batch of records -> rows, in one transaction, with each file's
               outcome; ``ids`` finds or creates providers and topics, ``rows``

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
 from ..search import refresh_search_index
+from .convert import column_length
 from .ids import ProviderTopicIds
 from .rows import insert_rows, update_rows
-from .validate import SeedRecord, column_length
+from .validate import SeedRecord
 
 Outcome = SeedFile.Outcome
 
