@@ -7,8 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
-SAMPLE_SEED = FIXTURES_DIR / "000_2c91f7d39cae87f0.txt"
+from tests.support.paths import FIXTURES_DIR
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -18,8 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
 from articles.models import Article, SeedFile
-from tests.admin_forms import make_user
-from tests.site_factories import make_article, make_provider, make_topic
+from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +137,8 @@ def build_world() -> dict:
     """One object of every kind the admin and the public site show."""
     provider = make_provider("Matrix Source", "matrix.example")
     topic = make_topic("Matrix topic")
-    live = make_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
-    draft = make_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
+    live = make_published_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
+    draft = make_published_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
     attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
                "path_info": "/admin/login/"}  # fmt: skip
     return {
@@ -241,13 +240,18 @@ def outcome(response) -> int | str:
     return response.status_code
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_public_url_answers_each_role_as_the_table_says(client, role):
+def signed_in_world(client, role: str) -> tuple[dict, int]:
+    """The world of rows, ``client`` signed in as ``role`` (or not, for anonymous), and the role's table column."""
     world = build_world()
     user = make_user(role)
     if user is not None:
         client.force_login(user)
-    column = ROLES.index(role)
+    return world, ROLES.index(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_public_url_answers_each_role_as_the_table_says(client, role):
+    world, column = signed_in_world(client, role)
 
     urls = public_requests(world)
     got = {name: client.get(url).status_code for name, url in urls.items()}
@@ -259,11 +263,7 @@ def test_every_public_url_answers_each_role_as_the_table_says(client, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_admin_url_answers_each_role_as_the_table_says(client, role):
-    world = build_world()
-    user = make_user(role)
-    if user is not None:
-        client.force_login(user)
-    column = ROLES.index(role)
+    world, column = signed_in_world(client, role)
 
     requests = admin_requests(world)
     got = {}

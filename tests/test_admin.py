@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from articles import services
 from articles.models import Article, ArticleImage, Provider, RelatedLink, Topic
-from tests.admin_forms import CHANGELIST, change_url, make_article, make_user, read_form, transition_buttons
+from tests.support.factories import make_draft_article, make_user
+from tests.support.forms import CHANGELIST, change_url, read_form, transition_buttons
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +93,10 @@ def test_the_changelist_costs_a_fixed_number_of_queries_from_50_to_5000_articles
 def test_the_changelist_shows_the_workflow_state_of_each_article(client):
     client.force_login(make_user("editor"))
     with time_machine.travel(NOON, tick=False):
-        make_article(status=Status.PUBLISHED, title="Live")
-        make_article(status=Status.PUBLISHED, title="Later", go_live_at=NOON + timedelta(days=1))
-        make_article(status=Status.PUBLISHED, title="Gone", expires_at=NOON - timedelta(minutes=1))
-        make_article(status=Status.REVIEW, title="Waiting")
+        make_draft_article(status=Status.PUBLISHED, title="Live")
+        make_draft_article(status=Status.PUBLISHED, title="Later", go_live_at=NOON + timedelta(days=1))
+        make_draft_article(status=Status.PUBLISHED, title="Gone", expires_at=NOON - timedelta(minutes=1))
+        make_draft_article(status=Status.REVIEW, title="Waiting")
         page = client.get(CHANGELIST).content.decode()
     assert ">Published</span>" in page
     assert 'title="Goes live Nov. 27, 2026, noon">Scheduled</span>' in page
@@ -106,7 +107,7 @@ def test_the_changelist_shows_the_workflow_state_of_each_article(client):
 def test_the_changelist_is_newest_first_by_publication_date(client):
     client.force_login(make_user("editor"))
     for day in [3, 1, 2]:
-        make_article(title=f"Day {day}", published_at=datetime(2026, 1, day, tzinfo=UTC))
+        make_draft_article(title=f"Day {day}", published_at=datetime(2026, 1, day, tzinfo=UTC))
     assert titles(client.get(CHANGELIST)) == ["Day 3", "Day 2", "Day 1"]
 
 
@@ -116,9 +117,11 @@ def test_the_changelist_filters_by_provider_topic_visibility_quality_and_search(
     ap = Provider.objects.create(name="AP", domain="ap.example", slug="ap")
     ml = Topic.objects.create(name="Machine Learning", slug="ml")
     with time_machine.travel(NOON, tick=False):
-        a = make_article(title="A", provider=reuters, quality=20, status=Status.PUBLISHED)
-        b = make_article(title="B", provider=ap, quality=75, status=Status.PUBLISHED, go_live_at=NOON + timedelta(1))
-        make_article(title="C", provider=ap, quality=None, web_url="https://example-news.org/unique-path")
+        a = make_draft_article(title="A", provider=reuters, quality=20, status=Status.PUBLISHED)
+        b = make_draft_article(
+            title="B", provider=ap, quality=75, status=Status.PUBLISHED, go_live_at=NOON + timedelta(1)
+        )
+        make_draft_article(title="C", provider=ap, quality=None, web_url="https://example-news.org/unique-path")
         b.topics.add(ml)
         assert titles(client.get(CHANGELIST, {"provider": reuters.pk})) == ["A"]
         assert titles(client.get(CHANGELIST, {"topic": ml.pk})) == ["B"]
@@ -159,7 +162,9 @@ def test_the_provider_filter_is_an_autocomplete_box_not_a_list_of_every_provider
 
 def test_the_change_form_groups_fields_and_shows_inlines_in_order(client):
     client.force_login(make_user("editor"))
-    article = make_article(secured="ciphertext;iv-secret-value", extra={"tags": ["x"]}, source_file="fixtures/a.md")
+    article = make_draft_article(
+        secured="ciphertext;iv-secret-value", extra={"tags": ["x"]}, source_file="fixtures/a.md"
+    )
     RelatedLink.objects.create(article=article, position=1, title="Second link")
     RelatedLink.objects.create(article=article, position=0, title="First link")
     ArticleImage.objects.create(article=article, position=0, url="https://img.example/1.jpg")
@@ -185,7 +190,7 @@ def test_the_change_form_groups_fields_and_shows_inlines_in_order(client):
 def test_the_change_form_shows_the_history_newest_first_read_only(client):
     editor = make_user("editor")
     client.force_login(editor)
-    article = make_article()
+    article = make_draft_article()
     with time_machine.travel(NOON, tick=False):
         services.article_submit_for_review(article=article, by=editor)
     with time_machine.travel(NOON + timedelta(hours=1), tick=False):
@@ -206,7 +211,7 @@ def test_the_change_form_shows_the_history_newest_first_read_only(client):
 
 def test_only_the_transitions_the_user_may_make_now_are_buttons(client):
     writer, editor = make_user("writer"), make_user("editor")
-    draft, review = make_article(), make_article(status=Status.REVIEW)
+    draft, review = make_draft_article(), make_draft_article(status=Status.REVIEW)
     client.force_login(writer)
     assert transition_buttons(client.get(change_url(draft))) == {"submit_for_review"}
     client.force_login(editor)
@@ -217,9 +222,9 @@ def test_only_the_transitions_the_user_may_make_now_are_buttons(client):
 def test_an_unpublished_article_links_to_its_preview_and_a_live_one_to_the_site(client):
     client.force_login(make_user("editor"))
     with time_machine.travel(NOON, tick=False):
-        draft = make_article()
-        scheduled = make_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
-        live = make_article(status=Status.PUBLISHED)
+        draft = make_draft_article()
+        scheduled = make_draft_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
+        live = make_draft_article(status=Status.PUBLISHED)
         for article in [draft, scheduled]:
             page = client.get(change_url(article)).content.decode()
             assert f'href="{reverse("articles:preview", kwargs={"pk": article.pk})}"' in page
@@ -238,7 +243,7 @@ def post_form(client, article, **changes):
 def test_saving_content_marks_the_article_edited_for_the_importer(client):
     writer = make_user("writer")
     client.force_login(writer)
-    article = make_article(imported_at=NOON - timedelta(days=1))
+    article = make_draft_article(imported_at=NOON - timedelta(days=1))
     with time_machine.travel(NOON, tick=False):
         response = post_form(client, article, title="Sharper headline", _save="Save")
     assert response.status_code == 302
@@ -249,7 +254,7 @@ def test_saving_content_marks_the_article_edited_for_the_importer(client):
 
 def test_pressing_a_workflow_button_without_edits_does_not_mark_the_article_edited(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW, imported_at=NOON)
+    article = make_draft_article(status=Status.REVIEW, imported_at=NOON)
     post_form(client, article, _transition="publish")
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
@@ -261,7 +266,7 @@ def test_pressing_a_workflow_button_without_edits_does_not_mark_the_article_edit
 def test_a_workflow_button_saves_the_edits_on_the_page_first(client):
     writer = make_user("writer")
     client.force_login(writer)
-    article = make_article()
+    article = make_draft_article()
     response = post_form(client, article, title="Edited, then submitted", _transition="submit_for_review")
     assert response["Location"] == change_url(article)
     article.refresh_from_db()
@@ -271,7 +276,7 @@ def test_a_workflow_button_saves_the_edits_on_the_page_first(client):
 
 def test_changing_only_the_schedule_is_not_a_content_edit(client):
     client.force_login(make_user("editor"))
-    article = make_article()
+    article = make_draft_article()
     post_form(client, article, go_live_at_0="2030-01-02", go_live_at_1="08:00:00", _save="Save")
     article.refresh_from_db()
     assert article.go_live_at == datetime(2030, 1, 2, 8, tzinfo=UTC)
@@ -282,7 +287,7 @@ def test_changing_only_the_schedule_is_not_a_content_edit(client):
 def test_editing_only_a_related_link_marks_the_article_edited(client):
     editor = make_user("editor")
     client.force_login(editor)
-    article = make_article()
+    article = make_draft_article()
     RelatedLink.objects.create(article=article, title="Old link title")
     post_form(client, article, **{"related_links-0-title": "New link title", "_save": "Save"})
     article.refresh_from_db()
@@ -293,7 +298,7 @@ def test_editing_only_a_related_link_marks_the_article_edited(client):
 def test_removing_only_an_image_is_one_edit_recorded_with_who_when_and_what(client):
     editor = make_user("editor")
     client.force_login(editor)
-    article = make_article(imported_at=NOON - timedelta(days=1))
+    article = make_draft_article(imported_at=NOON - timedelta(days=1))
     ArticleImage.objects.create(article=article, url="https://img.example/lead.jpg")
     data, _ = read_form(client.get(change_url(article)))
     with time_machine.travel(NOON, tick=False):
@@ -309,7 +314,7 @@ def test_removing_only_an_image_is_one_edit_recorded_with_who_when_and_what(clie
 
 def test_an_editor_schedules_while_publishing_and_the_admin_says_when_it_goes_live(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW, title="Embargoed")
+    article = make_draft_article(status=Status.REVIEW, title="Embargoed")
     with time_machine.travel(NOON, tick=False):
         response = post_form(
             client,
@@ -334,7 +339,7 @@ def test_an_editor_schedules_while_publishing_and_the_admin_says_when_it_goes_li
 
 def test_an_expiry_before_go_live_is_refused_on_the_form(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     response = post_form(
         client,
         article,
@@ -367,7 +372,7 @@ def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused_saying_w
     alice, bob = make_user("editor"), make_user("editor")
     alice.first_name = "Alice"
     alice.save()
-    article = make_article(title="Original")
+    article = make_draft_article(title="Original")
     client.force_login(bob)
     bobs_page, _ = read_form(client.get(change_url(article)))
 
@@ -388,7 +393,7 @@ def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused_saying_w
 
 def test_a_save_from_a_page_opened_before_a_transition_is_refused(client):
     alice, bob = make_user("editor"), make_user("editor")
-    article = make_article(status=Status.REVIEW, title="Original")
+    article = make_draft_article(status=Status.REVIEW, title="Original")
     client.force_login(bob)
     bobs_page, _ = read_form(client.get(change_url(article)))
     services.article_send_back(article=article, by=alice, comment="Check the figures.")
@@ -401,7 +406,7 @@ def test_a_save_from_a_page_opened_before_a_transition_is_refused(client):
 
 def test_a_post_without_the_version_stamp_is_refused(client):
     client.force_login(make_user("editor"))
-    article = make_article(title="Original")
+    article = make_draft_article(title="Original")
     data, _ = read_form(client.get(change_url(article)))
     del data["edit_token"]
     response = client.post(change_url(article), data | {"title": ["Sneaky"]})
@@ -416,15 +421,15 @@ def test_a_post_without_the_version_stamp_is_refused(client):
 def test_the_dashboard_shows_counts_the_review_queue_scheduled_imported_and_conflicts(client):
     writer = make_user("writer")
     with time_machine.travel(NOON - timedelta(days=2), tick=False):
-        waiting_longest = make_article(title="Waiting longest")
+        waiting_longest = make_draft_article(title="Waiting longest")
         services.article_submit_for_review(article=waiting_longest, by=writer)
     with time_machine.travel(NOON - timedelta(days=1), tick=False):
-        waiting = make_article(title="Waiting a day")
+        waiting = make_draft_article(title="Waiting a day")
         services.article_submit_for_review(article=waiting, by=writer)
-    make_article(title="Embargoed story", status=Status.PUBLISHED, go_live_at=NOON + timedelta(days=3))
-    make_article(title="Fresh from the feed", imported_at=NOON)
-    make_article(title="Edited and re-seeded", conflict_file="fixtures/newer.md", conflict_at=NOON)
-    make_article(title="Live", status=Status.PUBLISHED)
+    make_draft_article(title="Embargoed story", status=Status.PUBLISHED, go_live_at=NOON + timedelta(days=3))
+    make_draft_article(title="Fresh from the feed", imported_at=NOON)
+    make_draft_article(title="Edited and re-seeded", conflict_file="fixtures/newer.md", conflict_at=NOON)
+    make_draft_article(title="Live", status=Status.PUBLISHED)
 
     client.force_login(make_user("editor"))
     with time_machine.travel(NOON, tick=False):

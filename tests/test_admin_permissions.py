@@ -15,8 +15,9 @@ import pytest
 from django.contrib.messages import get_messages
 
 from articles.models import Article, ArticleTransition
-from tests.admin_forms import CHANGELIST, change_url, make_article, make_user, read_form, transition_buttons
-from tests.test_workflow import MOVES  # every (transition, from, to) the workflow has
+from tests.support.factories import make_draft_article, make_user
+from tests.support.forms import CHANGELIST, change_url, read_form, transition_buttons
+from tests.support.workflow import MOVES
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def assert_unchanged(article, status):
 @pytest.mark.parametrize(("role", "name", "source", "target"), CASES)
 def test_form_button(client, role, name, source, target):
     user = make_user(role)
-    article = make_article(status=source, title="Matrix story")
+    article = make_draft_article(status=source, title="Matrix story")
     url = change_url(article)
     if user is None:
         assert client.get(url)["Location"].startswith(LOGIN)
@@ -88,8 +89,8 @@ def test_form_button(client, role, name, source, target):
 @pytest.mark.parametrize(("role", "name", "source", "target"), CASES)
 def test_bulk_action(client, role, name, source, target):
     user = make_user(role)
-    article = make_article(status=source, title="Matrix story")
-    other = make_article(status=source)
+    article = make_draft_article(status=source, title="Matrix story")
+    other = make_draft_article(status=source)
     post = {"action": name, "_selected_action": [article.pk], "index": "0", "select_across": "0"}
     if user is None:
         response = client.post(CHANGELIST, post)
@@ -120,7 +121,7 @@ def test_bulk_action(client, role, name, source, target):
 @pytest.mark.parametrize(("role", "name", "source", "target"), CASES)
 def test_crafted_status_field_never_moves_an_article(client, role, name, source, target):
     user = make_user(role)
-    article = make_article(status=source, title="Matrix story")
+    article = make_draft_article(status=source, title="Matrix story")
     url = change_url(article)
     if user is None:
         response = client.post(url, {"status": target, "title": "Hijacked"})
@@ -138,9 +139,9 @@ def test_crafted_status_field_never_moves_an_article(client, role, name, source,
 
 def test_a_bulk_action_reports_each_refusal_with_its_reason(client):
     client.force_login(make_user("editor"))
-    draft = make_article(status=Status.DRAFT, title="Ready one")
-    archived = make_article(status=Status.ARCHIVED, title="Old one")
-    published = make_article(status=Status.PUBLISHED, title="Live one")
+    draft = make_draft_article(status=Status.DRAFT, title="Ready one")
+    archived = make_draft_article(status=Status.ARCHIVED, title="Old one")
+    published = make_draft_article(status=Status.PUBLISHED, title="Live one")
     response = client.post(
         CHANGELIST,
         {"action": "publish", "_selected_action": [draft.pk, archived.pk, published.pk], "index": "0"},
@@ -158,29 +159,28 @@ def test_a_bulk_action_reports_each_refusal_with_its_reason(client):
     assert [a.status for a in Article.objects.order_by("pk")] == [Status.PUBLISHED, Status.ARCHIVED, Status.PUBLISHED]
 
 
-def test_a_crafted_transition_that_does_not_fit_the_status_is_refused_on_the_form(client):
-    client.force_login(make_user("editor"))
-    article = make_article(status=Status.DRAFT)
+@pytest.mark.parametrize(
+    ("role", "transition", "message"),
+    [
+        pytest.param("editor", "restore", "cannot be restored: it is draft", id="not-from-this-status"),
+        pytest.param("superuser", "delete_everything", "There is no transition called", id="unknown"),
+    ],
+)
+def test_a_crafted_transition_that_does_not_fit_the_status_or_does_not_exist_is_refused_on_the_form(
+    client, role, transition, message
+):
+    client.force_login(make_user(role))
+    article = make_draft_article(status=Status.DRAFT)
     data, _ = read_form(client.get(change_url(article)))
-    response = client.post(change_url(article), data | {"_transition": ["restore"]})
+    response = client.post(change_url(article), data | {"_transition": [transition]})
     assert response.status_code == 200
-    assert "cannot be restored: it is draft" in response.content.decode()
-    assert_unchanged(article, Status.DRAFT)
-
-
-def test_an_unknown_transition_is_refused_on_the_form(client):
-    client.force_login(make_user("superuser"))
-    article = make_article(status=Status.DRAFT)
-    data, _ = read_form(client.get(change_url(article)))
-    response = client.post(change_url(article), data | {"_transition": ["delete_everything"]})
-    assert response.status_code == 200
-    assert "There is no transition called" in response.content.decode()
+    assert message in response.content.decode()
     assert_unchanged(article, Status.DRAFT)
 
 
 def test_sending_back_without_a_comment_is_refused_on_the_form(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     data, _ = read_form(client.get(change_url(article)))
     response = client.post(change_url(article), data | {"_transition": ["send_back"], "transition_comment": [" "]})
     assert response.status_code == 200
@@ -191,7 +191,7 @@ def test_sending_back_without_a_comment_is_refused_on_the_form(client):
 
 def test_a_writer_sees_a_published_article_read_only_with_the_reason(client):
     client.force_login(make_user("writer"))
-    article = make_article(status=Status.PUBLISHED)
+    article = make_draft_article(status=Status.PUBLISHED)
     page = client.get(change_url(article)).content.decode()
     assert "writers cannot change what readers see" in page
     assert 'name="title"' not in page
@@ -200,7 +200,7 @@ def test_a_writer_sees_a_published_article_read_only_with_the_reason(client):
 
 def test_a_writer_may_not_set_go_live_or_expiry(client):
     client.force_login(make_user("writer"))
-    article = make_article(status=Status.DRAFT)
+    article = make_draft_article(status=Status.DRAFT)
     data, _ = read_form(client.get(change_url(article)))
     assert "go_live_at_0" not in data
     response = client.post(change_url(article), data | {"go_live_at_0": ["2030-01-01"], "go_live_at_1": ["10:00"]})
@@ -212,7 +212,7 @@ def test_a_writer_may_not_set_go_live_or_expiry(client):
 def test_writers_see_every_article_including_other_writers_drafts(client):
     alice, bob = make_user("writer"), make_user("writer")
     client.force_login(alice)
-    bobs_draft = make_article(title="Bob's draft")
+    bobs_draft = make_draft_article(title="Bob's draft")
     client.force_login(bob)
     data, _ = read_form(client.get(change_url(bobs_draft)))
     client.post(change_url(bobs_draft), data | {"title": ["Bob's draft, improved"]})
@@ -223,7 +223,7 @@ def test_writers_see_every_article_including_other_writers_drafts(client):
 
 def test_a_writer_may_not_delete_articles(client):
     client.force_login(make_user("writer"))
-    article = make_article()
+    article = make_draft_article()
     response = client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()

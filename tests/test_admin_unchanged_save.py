@@ -17,9 +17,9 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 
 from articles.models import Article, ArticleImage, RelatedLink, RelatedLinkImage
-from tests.admin_forms import change_url, make_user, read_form, transition_buttons
-
-from .conftest import FIXTURES_DIR
+from tests.support.factories import make_user
+from tests.support.forms import change_url, read_form, transition_buttons
+from tests.support.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db
 

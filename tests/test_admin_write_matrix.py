@@ -42,7 +42,8 @@ from articles.models import (
     SeedFile,
     Topic,
 )
-from tests.admin_forms import make_article, make_user, read_form
+from tests.support.factories import make_draft_article, make_user
+from tests.support.forms import read_form
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def article_in(state: str) -> Article:
         "expired": {"expires_at": NOW - timedelta(hours=1)},
     }.get(state, {})
     status = Status.PUBLISHED if state in {"scheduled", "expired"} else state
-    article = make_article(status=status, imported_at=NOW - timedelta(days=1), **schedule)
+    article = make_draft_article(status=status, imported_at=NOW - timedelta(days=1), **schedule)
     SeedFile.objects.create(content_hash=f"{article.pk:064d}", path=f"fixtures/{article.pk}.md", article=article)
     return article
 
@@ -99,7 +100,7 @@ def login_record(model):
 
 
 def seed_file() -> SeedFile:
-    article = make_article()
+    article = make_draft_article()
     return SeedFile.objects.create(content_hash=f"{article.pk:064d}", path="fixtures/x.md", article=article)
 
 
@@ -394,7 +395,7 @@ PARTS = [model for model in article_content_models() if model is not SeedFile]
 @pytest.mark.parametrize("role", ROLES)
 def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, model):
     """Parts are written through their article's form only; a crafted request to a page of their own changes nothing."""
-    live = make_article(status=Status.PUBLISHED, title="Live story")
+    live = make_draft_article(status=Status.PUBLISHED, title="Live story")
     link = RelatedLink.objects.create(article=live, title="Good link", web_url="https://ok.example/link")
     rows = {
         ArticleImage: lambda: ArticleImage.objects.create(article=live, url="https://img.example/lead.jpg"),

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from articles.api import MAX_PAGE_SIZE, PAGE_SIZE
 from articles.models import Article, RelatedLinkImage
-
-from .site_factories import SECRET, make_article, make_provider
+from tests.support.factories import SECRET, make_provider, make_published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ LIST = reverse("articles:api_list")
 
 def test_api_item_has_the_source_feeds_shape(client):
     source = make_provider("Example News", "example-news.org")
-    article = make_article(
+    article = make_published_article(
         "Port deploys forecasting model",
         excerpt="Containers leave sooner.",
         provider=source,
@@ -71,7 +70,7 @@ def test_api_item_has_the_source_feeds_shape(client):
 
 
 def test_api_never_exposes_the_secured_blob_or_unmodelled_seed_data(client):
-    article = make_article("Story")
+    article = make_published_article("Story")
     for url in [LIST, reverse("articles:api_detail", args=[article.pk])]:
         text = client.get(url).content.decode()
         assert SECRET not in text
@@ -82,8 +81,8 @@ def test_api_never_exposes_the_secured_blob_or_unmodelled_seed_data(client):
 
 def test_api_list_is_paginated_newest_first_with_links_that_keep_the_filters(client):
     for number in range(PAGE_SIZE + 3):
-        make_article(f"Story {number:02d}", topics=["Energy"], age=timedelta(minutes=number + 1))
-    make_article("Off topic")
+        make_published_article(f"Story {number:02d}", topics=["Energy"], age=timedelta(minutes=number + 1))
+    make_published_article("Off topic")
     first = client.get(LIST, {"topic": "energy"}).json()
     assert first["count"] == PAGE_SIZE + 3
     assert [item["title"] for item in first["results"]] == [f"Story {n:02d}" for n in range(PAGE_SIZE)]
@@ -98,15 +97,15 @@ def test_api_list_is_paginated_newest_first_with_links_that_keep_the_filters(cli
 
 def test_api_page_size_is_bounded(client):
     for number in range(3):
-        make_article(f"Story {number}")
+        make_published_article(f"Story {number}")
     assert len(client.get(LIST, {"page_size": "2"}).json()["results"]) == 2
     assert len(client.get(LIST, {"page_size": "100000"}).json()["results"]) == 3
     assert MAX_PAGE_SIZE == 100
 
 
 def test_api_orders_and_filters_like_the_site(client):
-    make_article("Low", quality=10)
-    make_article("High", quality=90)
+    make_published_article("Low", quality=10)
+    make_published_article("High", quality=90)
     assert [item["title"] for item in client.get(LIST, {"ordering": "quality"}).json()["results"]] == ["High", "Low"]
     assert [item["title"] for item in client.get(LIST, {"min_quality": "50"}).json()["results"]] == ["High"]
 
@@ -122,13 +121,13 @@ def test_api_answers_400_with_the_errors_for_bad_filter_values(client, params, f
 
 
 def test_api_answers_400_for_a_bad_page_and_404_for_a_page_past_the_end(client):
-    make_article("Story")
+    make_published_article("Story")
     assert client.get(LIST, {"page": "abc"}).status_code == 400
     assert client.get(LIST, {"page": "2"}).status_code == 404
 
 
 def test_api_detail_answers_404_as_json_for_hidden_and_missing_articles(client):
-    draft = make_article("Draft", status=Article.Status.DRAFT)
+    draft = make_published_article("Draft", status=Article.Status.DRAFT)
     for pk in [draft.pk, 999999]:
         response = client.get(reverse("articles:api_detail", args=[pk]))
         assert response.status_code == 404
@@ -136,7 +135,7 @@ def test_api_detail_answers_404_as_json_for_hidden_and_missing_articles(client):
 
 
 def test_api_keeps_only_http_urls_and_escapes_markup_characters(client):
-    article = make_article("<script>alert(1)</script>", original_url="")
+    article = make_published_article("<script>alert(1)</script>", original_url="")
     article.related_links.create(title="Bad link", web_url="ftp://files.example/x")
     article.images.create(url="", width=1, height=1, position=5)
     response = client.get(reverse("articles:api_detail", args=[article.pk]))
@@ -152,6 +151,6 @@ def test_api_keeps_only_http_urls_and_escapes_markup_characters(client):
 def test_api_list_runs_a_fixed_number_of_queries(client, django_assert_num_queries, page_cache_queries, size):
     source = make_provider("Counted", "counted.example")
     for number in range(size):
-        make_article(f"Story {number}", provider=source, topics=["A", "B"], related=2, images=2)
+        make_published_article(f"Story {number}", provider=source, topics=["A", "B"], related=2, images=2)
     with django_assert_num_queries(6 + page_cache_queries):
         assert client.get(LIST).status_code == 200

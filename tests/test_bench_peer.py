@@ -4,14 +4,14 @@ import pytest
 
 from articles.models import Article
 from bench.peer import PAGE_TYPES, newsroom_targets
-from tests.site_factories import make_article, make_provider
+from tests.support.factories import make_provider, make_published_article
 
 pytestmark = pytest.mark.django_db
 
 
 def test_peer_articles_are_found_by_web_url_in_the_peers_order_and_hidden_ones_reported():
-    live = [make_article(topics=("AI",)) for _ in range(4)]
-    draft = make_article(status=Article.Status.DRAFT, topics=("AI",))
+    live = [make_published_article(topics=("AI",)) for _ in range(4)]
+    draft = make_published_article(status=Article.Status.DRAFT, topics=("AI",))
     web_urls = [live[2].web_url, draft.web_url, live[0].web_url]
 
     targets, info = newsroom_targets({"topic_name": "AI", "articles": 20, "web_urls": web_urls})
@@ -24,8 +24,8 @@ def test_peer_articles_are_found_by_web_url_in_the_peers_order_and_hidden_ones_r
 
 
 def test_without_the_peer_articles_are_spread_over_the_live_ones_sorted_by_web_url():
-    live = [make_article(topics=("AI",), web_url=f"https://site.example/{letter}") for letter in "fbdeac"]
-    make_article(status=Article.Status.DRAFT, web_url="https://site.example/aa")
+    live = [make_published_article(topics=("AI",), web_url=f"https://site.example/{letter}") for letter in "fbdeac"]
+    make_published_article(status=Article.Status.DRAFT, web_url="https://site.example/aa")
 
     targets, _ = newsroom_targets({"topic_name": "AI", "articles": 3})
 
@@ -38,7 +38,7 @@ def test_without_the_peer_articles_are_spread_over_the_live_ones_sorted_by_web_u
 def test_every_page_the_comparison_times_answers_200(client):
     provider = make_provider()
     for number in range(85):  # page 5 of 20 needs more than 80 live articles
-        make_article(topics=("AI", "Climate") if number % 2 else ("AI",), provider=provider, images=0)
+        make_published_article(topics=("AI", "Climate") if number % 2 else ("AI",), provider=provider, images=0)
 
     targets, _ = newsroom_targets({"topic_name": "AI", "articles": 2})
 

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from articles import caching, services
 from articles.models import Article, ContentVersion
-from tests.admin_forms import make_user
-from tests.site_factories import make_article, make_provider, make_topic
+from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ Status = Article.Status
 @pytest.fixture
 def story():
     """A live article with a topic, a source and a category: it appears on every kind of cached page."""
-    return make_article(
+    return make_published_article(
         "Cached story", provider=make_provider("Cache Source", "cache-source.example"), topics=("Caching",)
     )
 
@@ -226,7 +225,7 @@ def test_junk_query_parameters_are_answered_from_the_cache(
 
 
 def test_parameters_a_page_reads_still_change_it_whatever_junk_comes_with_them(client, story):
-    other = make_article("Older low story", age=timedelta(days=2), quality=1, heat=0, topics=("Caching",))
+    other = make_published_article("Older low story", age=timedelta(days=2), quality=1, heat=0, topics=("Caching",))
     warm(client, "/")
 
     def listed(url: str) -> list[str]:
@@ -243,7 +242,7 @@ def test_parameters_a_page_reads_still_change_it_whatever_junk_comes_with_them(c
 
 def test_a_page_first_asked_with_junk_never_shows_the_junk_to_later_readers(client, story):
     for number in range(25):  # a second page: the list links to it
-        make_article(f"Filler {number}", topics=("Caching",))
+        make_published_article(f"Filler {number}", topics=("Caching",))
 
     first = client.get("/?ordering=newest&utm_source=poison").content.decode()
     api = client.get("/api/news/?utm_source=poison").json()
@@ -270,7 +269,7 @@ def test_naming_the_parameters_a_list_reads_leaves_its_filter_choices_to_each_re
     resolve("/")  # the URLconf, and the parameter names of its pages
     start = timezone.now()
     time_machine.move_to(start, tick=False)
-    make_article("Soon gone", topics=("Fleeting",), expires_at=start + timedelta(minutes=1))
+    make_published_article("Soon gone", topics=("Fleeting",), expires_at=start + timedelta(minutes=1))
     time_machine.move_to(start + timedelta(minutes=2), tick=False)
 
     response = client.get("/?topic=fleeting")
@@ -291,7 +290,7 @@ def test_logged_in_staff_get_the_query_string_as_they_sent_it(client, story):
 
 @pytest.mark.parametrize("kind", ["front", "topic", "provider", "category", "rss", "topic feed", "api", "sitemap"])
 def test_publishing_shows_the_article_at_once_on_every_page(client, story, kind):
-    draft = make_article(
+    draft = make_published_article(
         "Just published", status=Status.DRAFT, provider=story.provider, topics=("Caching",), quality=99, heat=99
     )
     url = pages(story)[kind]
@@ -323,7 +322,7 @@ def test_archiving_hides_the_article_at_once(client, story):
 
 
 def test_restoring_bumps_the_version():
-    story = make_article("Archived", status=Status.ARCHIVED)
+    story = make_published_article("Archived", status=Status.ARCHIVED)
     before = caching.content_version()
 
     services.article_restore(article=story, by=make_user("editor"))
@@ -406,7 +405,7 @@ published: true
 def test_a_scheduled_article_appears_and_expires_on_time_on_cached_pages(client, story, time_machine):
     start = timezone.now().replace(microsecond=0)
     time_machine.move_to(start, tick=False)
-    draft = make_article("Scheduled story", status=Status.DRAFT, published_at=start)
+    draft = make_published_article("Scheduled story", status=Status.DRAFT, published_at=start)
     services.article_publish(
         article=draft,
         by=make_user("editor"),

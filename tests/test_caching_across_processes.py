@@ -17,10 +17,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,7 +27,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.processes import fetch, gunicorn, local_server_environment, manage
+
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 WORKERS = 3
 REQUESTS = 48  # per check, 8 at a time: every worker answers some
@@ -48,31 +45,10 @@ The body of {name}.
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own local server
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def fetch_many(url: str) -> list[tuple[int, str]]:
+    """``REQUESTS`` GETs of ``url``, 8 at a time: (status, body) of each."""
     with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(fetch, [url] * REQUESTS))
-
-
-def manage(env, *args) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, timeout=300, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+        return [(answer.status, answer.text) for answer in pool.map(fetch, [url] * REQUESTS)]
 
 
 def write_seed(folder: Path, name: str, title: str, hour: int) -> None:
@@ -81,15 +57,7 @@ def write_seed(folder: Path, name: str, title: str, hour: int) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql", "redis"])
 def environment(request, tmp_path):
-    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "SQLITE_PATH", "DJANGO_SETTINGS_MODULE"}
-    env = {key: value for key, value in os.environ.items() if key not in dropped}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "NEWSROOM_REQUEST_LOG_LEVEL": "WARNING",
-        "SQLITE_PATH": str(tmp_path / "site.sqlite3"),
-    }
+    env = local_server_environment(SQLITE_PATH=str(tmp_path / "site.sqlite3"))
     if request.param == "redis":
         if not os.environ.get("REDIS_URL"):
             pytest.skip("REDIS_URL is not set")
@@ -120,32 +88,11 @@ def site(environment, tmp_path):
     seeds.mkdir()
     for hour, name in enumerate(["alpha", "bravo", "charlie"], start=1):
         write_seed(seeds, name, f"{name.capitalize()} first headline", hour)
-    manage(environment, "migrate", "-v", "0")
-    manage(environment, "import_seeds", str(seeds), "-v", "0")
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi"],
-        cwd=ROOT,
-        env=environment | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(WORKERS)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if fetch(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+    manage("migrate", "-v", "0", env=environment, check=True)
+    manage("import_seeds", str(seeds), "-v", "0", env=environment, check=True)
+    workers = environment | {"GUNICORN_WORKERS": str(WORKERS)}
+    with gunicorn(workers, tmp_path / "gunicorn.log", "-c", "newsroom/gunicorn.conf.py") as base:
         yield base, seeds
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def in_shell(env, code: str) -> None:
@@ -156,12 +103,12 @@ def in_shell(env, code: str) -> None:
         "editor = User.objects.filter(username='ed').first() or "
         "User.objects.create_superuser('ed', 'ed@example.com', 'pw'); "
     )
-    manage(env, "shell", "--no-imports", "-c", setup + code)
+    manage("shell", "--no-imports", "-c", setup + code, env=env, check=True)
 
 
 def test_an_unpublish_an_edit_and_an_import_in_other_processes_show_on_every_worker_at_once(site, environment):
     base, seeds = site
-    listed = json.loads(fetch(base + "/api/news/")[1])["results"]
+    listed = json.loads(fetch(base + "/api/news/").text)["results"]
     article = {item["title"].split()[0].lower(): urlsplit(item["url"]).path for item in listed}
     warm = fetch_many(base + "/") + fetch_many(base + article["alpha"]) + fetch_many(base + article["bravo"])
     assert {status for status, _ in warm} == {200}
@@ -187,7 +134,7 @@ def test_an_unpublish_an_edit_and_an_import_in_other_processes_show_on_every_wor
         assert all("Bravo corrected headline" in page for _, page in pages), url
 
     write_seed(seeds, "charlie", "Charlie second headline", 3)
-    manage(environment, "import_seeds", str(seeds / "charlie.md"), "-v", "0")
+    manage("import_seeds", str(seeds / "charlie.md"), "-v", "0", env=environment, check=True)
 
     front = fetch_many(base + "/")
     assert all("Charlie second headline" in page and "Charlie first headline" not in page for _, page in front)

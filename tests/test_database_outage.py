@@ -15,72 +15,22 @@ they are checked for never answering anything but 200 or 503.
 """
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_SEED
+from tests.support.paths import SAMPLE_SEED
+from tests.support.processes import fetch, gunicorn, local_server_environment, manage
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, dict, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own local server
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-def base_environment(**extra) -> dict:
-    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "SQLITE_PATH"}
-    env = {key: value for key, value in os.environ.items() if key not in dropped}
-    return env | {"DJANGO_SETTINGS_MODULE": "newsroom.settings.local", "DJANGO_DEBUG": "false",
-                  "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "NEWSROOM_REQUEST_LOG_LEVEL": "WARNING", **extra}  # fmt: skip
-
-
-def manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300, capture_output=True
-    )
-
-
 def serve(env, tmp_path):
-    """gunicorn (one worker, two threads) on a free port; returns (process, base URL) once it answers."""
-    manage(env, "migrate", "-v", "0")
-    manage(env, "import_seeds", str(SAMPLE_SEED), "-v", "0")
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "2"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            fetch(base + "/healthz")
-            return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+    """gunicorn (one worker, two threads) over a database holding one article; yields its base URL."""
+    manage("migrate", "-v", "0", env=env, check=True)
+    manage("import_seeds", str(SAMPLE_SEED), "-v", "0", env=env, check=True)
+    return gunicorn(env, tmp_path / "gunicorn.log", "--workers", "1", "--threads", "2")
 
 
 PAGES = ["/", "/api/news/", "/search/?q=power", "/healthz"]
@@ -120,11 +70,10 @@ def assert_down(pages):
 
 def test_sqlite_file_gone_answers_503_then_recovers_when_it_is_back(tmp_path):
     database = tmp_path / "outage.sqlite3"
-    env = base_environment(SQLITE_PATH=str(database))
-    process, base = serve(env, tmp_path)
+    env = local_server_environment(SQLITE_PATH=str(database))
     aside = tmp_path / "aside"
     aside.mkdir()
-    try:
+    with serve(env, tmp_path) as base:
         cached_pages(base)
         before = snapshot(base)
         companions = [path for path in tmp_path.glob("outage.sqlite3*") if path.is_file()]
@@ -137,9 +86,6 @@ def test_sqlite_file_gone_answers_503_then_recovers_when_it_is_back(tmp_path):
         for path in companions:
             shutil.move(aside / path.name, path)
         after = snapshot(base)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
     assert_up(before)
     assert_down(during)
@@ -162,22 +108,18 @@ def postgres_admin():
 def test_postgres_refusing_connections_answers_503_then_recovers_when_it_accepts_again(postgres_admin, tmp_path):
     name = f"newsroom_outage_{uuid.uuid4().hex[:10]}"
     postgres_admin.execute(f'CREATE DATABASE "{name}"')
-    env = base_environment(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}")
-    process = None
+    env = local_server_environment(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}")
     try:
-        process, base = serve(env, tmp_path)
-        cached_pages(base)
-        before = snapshot(base)
-        postgres_admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        postgres_admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
-        during = snapshot(base)
-        from_cache = cached_pages(base)
-        postgres_admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        after = snapshot(base)
+        with serve(env, tmp_path) as base:
+            cached_pages(base)
+            before = snapshot(base)
+            postgres_admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            postgres_admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+            during = snapshot(base)
+            from_cache = cached_pages(base)
+            postgres_admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            after = snapshot(base)
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
         postgres_admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         postgres_admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -11,8 +11,7 @@ from articles.importer.convert import repair_mojibake
 from articles.importer.parse import find_seed_files, parse_seed
 from articles.models import Article
 from articles.text import is_http_url
-
-from .conftest import FIXTURES_DIR
+from tests.support.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from articles.feeds import FEED_SIZE
 from articles.models import Article
-
-from .site_factories import make_article, make_provider
+from tests.support.factories import make_provider, make_published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +28,15 @@ def parse(response) -> ET.Element:
 def stories():
     source = make_provider("Feed Source", "feed.example")
     live = [
-        make_article(f"Live {number}", provider=source, topics=["Transport"], age=timedelta(hours=number + 1))
+        make_published_article(f"Live {number}", provider=source, topics=["Transport"], age=timedelta(hours=number + 1))
         for number in range(3)
     ]
-    make_article("Draft on the same topic", provider=source, topics=["Transport"], status=Article.Status.DRAFT)
-    make_article("Not yet live", provider=source, topics=["Transport"], go_live_at=datetime(2999, 1, 1, tzinfo=UTC))
+    make_published_article(
+        "Draft on the same topic", provider=source, topics=["Transport"], status=Article.Status.DRAFT
+    )
+    make_published_article(
+        "Not yet live", provider=source, topics=["Transport"], go_live_at=datetime(2999, 1, 1, tzinfo=UTC)
+    )
     return live
 
 
@@ -58,7 +61,7 @@ def test_latest_atom_feed_parses_and_holds_the_live_articles(client, stories):
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
 def test_topic_and_provider_feeds_hold_only_their_live_articles(client, stories, kind):
-    make_article("Live elsewhere", topics=["Gardening"])
+    make_published_article("Live elsewhere", topics=["Gardening"])
     for url in [
         reverse(f"articles:topic_{kind}", args=["transport"]),
         reverse(f"articles:provider_{kind}", args=["feed-example"]),
@@ -73,13 +76,13 @@ def test_topic_and_provider_feeds_hold_only_their_live_articles(client, stories,
 
 def test_feeds_are_limited_in_length(client):
     for number in range(FEED_SIZE + 2):
-        make_article(f"Story {number}")
+        make_published_article(f"Story {number}")
     root = parse(client.get(reverse("articles:latest_rss")))
     assert len(root.findall("./channel/item")) == FEED_SIZE
 
 
 def test_feed_titles_and_descriptions_are_escaped_so_readers_show_markup_as_text(client):
-    make_article("A <b>bold</b> claim", excerpt="<script>alert(1)</script> & more")
+    make_published_article("A <b>bold</b> claim", excerpt="<script>alert(1)</script> & more")
     root = parse(client.get(reverse("articles:latest_rss")))
     item = root.find("./channel/item")
     assert item.findtext("title") == "A &lt;b&gt;bold&lt;/b&gt; claim"
@@ -106,7 +109,7 @@ class AsHtml(HTMLParser):
 @pytest.mark.parametrize("kind", ["rss", "atom"])
 def test_topic_and_source_names_in_feeds_are_escaped_so_readers_show_markup_as_text(client, kind, name):
     source = make_provider(name, "named.example")
-    make_article("Named story", provider=source, topics=[name, "Plain topic"])
+    make_published_article("Named story", provider=source, topics=[name, "Plain topic"])
     for url in [reverse(f"articles:latest_{kind}"), reverse(f"articles:provider_{kind}", args=["named-example"])]:
         root = parse(client.get(url))
         if kind == "rss":
@@ -150,10 +153,12 @@ def test_sitemap_index_lists_every_section_and_each_section_has_lastmod(client, 
 def test_news_sitemap_holds_live_articles_of_the_last_two_days(client, time_machine):
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     time_machine.move_to(now, tick=False)
-    recent = make_article("Recent <live> & fresh", published_at=now - timedelta(hours=47))
-    make_article("Three days old", published_at=now - timedelta(days=3))
-    make_article("Recent draft", published_at=now - timedelta(hours=1), status=Article.Status.DRAFT)
-    make_article("Recent but expired", published_at=now - timedelta(hours=1), expires_at=now - timedelta(minutes=5))
+    recent = make_published_article("Recent <live> & fresh", published_at=now - timedelta(hours=47))
+    make_published_article("Three days old", published_at=now - timedelta(days=3))
+    make_published_article("Recent draft", published_at=now - timedelta(hours=1), status=Article.Status.DRAFT)
+    make_published_article(
+        "Recent but expired", published_at=now - timedelta(hours=1), expires_at=now - timedelta(minutes=5)
+    )
     root = parse(client.get(reverse("sitemap-news")))
     urls = root.findall(f"{SITEMAP}url")
     assert len(urls) == 1

@@ -15,10 +15,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from articles.models import Article, Provider, Topic
-
-from .admin_forms import change_url, make_user, read_form
-from .admin_forms import make_article as admin_article
-from .site_factories import SECRET, make_article, make_provider
+from tests.support.factories import SECRET, make_draft_article, make_provider, make_published_article, make_user
+from tests.support.forms import change_url, read_form
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +175,7 @@ def test_secured_blobs_never_reach_any_public_response(client, imported_fixtures
 
 def test_hostile_names_made_by_hand_are_inert_everywhere(client):
     source = make_provider('"><img src=x onerror=alert(1)>', "evil.example")
-    article = make_article(
+    article = make_published_article(
         '<iframe src="https://evil.example/x"></iframe>Headline',
         excerpt="<a href='javascript:alert(1)'>click</a>",
         body='<a href="javascript:alert(1)" onclick="x()">x</a> <iframe src="https://evil.example"></iframe> [y](data:text/html,hi)',
@@ -229,7 +227,7 @@ def test_a_seed_whose_body_would_cost_too_much_is_refused_at_import_with_the_rea
 
 
 def test_a_body_that_would_cost_too_much_is_refused_in_the_admin_with_the_reason(client):
-    article = admin_article(status=Article.Status.DRAFT, body="Short.")
+    article = make_draft_article(status=Article.Status.DRAFT, body="Short.")
     client.force_login(make_user("editor"))
     data, _ = read_form(client.get(change_url(article)))
 

@@ -13,7 +13,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -22,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_corpus
+from tests.support.processes import start_manage
 
-ROOT = Path(__file__).resolve().parent.parent
 FILES = 5000
 KILLS = 3
 BATCH = 500  # import_seeds' default --batch-size: files per transaction
@@ -33,10 +32,6 @@ TABLES = [
     *("provider", "providerlogo", "topic", "seedfile"),
 ]
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no DATABASE_URL"))]
-
-
-def manage(env: dict, *args: str, **options) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, **options)
 
 
 class Database:
@@ -62,7 +57,7 @@ class Database:
             with sqlite3.connect(template.path) as source, sqlite3.connect(self.path) as target:
                 source.backup(target)
         if not template:
-            process = manage(self.env, "migrate", "--noinput", "-v", "0")
+            process = start_manage("migrate", "--noinput", "-v", "0", env=self.env)
             assert process.wait(timeout=120) == 0
         return self
 
@@ -90,7 +85,9 @@ class Database:
 
     def import_process(self, corpus: Path, log: Path) -> subprocess.Popen:
         with open(log, "ab") as stderr:
-            return manage(self.env, "import_seeds", str(corpus), "-v", "0", stdout=subprocess.DEVNULL, stderr=stderr)
+            return start_manage(
+                "import_seeds", str(corpus), "-v", "0", env=self.env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
 
 
 def postgres_admin(sql: str) -> None:

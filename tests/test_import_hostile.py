@@ -44,8 +44,7 @@ from articles.models import (
     Topic,
     topic_key,
 )
-
-from .conftest import FIXTURES_DIR, SAMPLE_SEED
+from tests.support.paths import FIXTURES_DIR, SAMPLE_SEED
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ import logging
 import os
 import pty
 import subprocess
-import sys
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -16,8 +15,8 @@ from articles.importer.parse import find_seed_files
 from articles.importer.run import import_seed_files
 from articles.models import Article, ArticleImage, Provider, RelatedLink, RelatedLinkImage, SeedFile, Topic
 from newsroom.logging import JsonFormatter, StderrHandler
-
-from .conftest import FIXTURES_DIR, SAMPLE_SEED
+from tests.support.paths import FIXTURES_DIR, SAMPLE_SEED
+from tests.support.processes import manage, start_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -460,8 +459,6 @@ def test_max_values_flag_bounds_the_values_in_one_front_matter(write_seed):
 
 # --- What a person at a terminal sees ------------------------------------------------------------------
 
-ROOT = FIXTURES_DIR.parent
-
 
 def log_records() -> list[logging.LogRecord]:
     """An import run's summary (an event line, with fields) and a warning."""
@@ -514,16 +511,14 @@ def developer_env(tmp_path_factory):
         "DJANGO_DEBUG": "true",
         "SQLITE_PATH": str(tmp_path_factory.mktemp("developer") / "db.sqlite3"),
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    manage("migrate", "-v", "0", env=env, check=True)
     return env
 
 
 def at_a_terminal(env: dict, *args: str) -> str:
     """What ``manage.py *args`` shows on a terminal (its stdout and stderr both), with LF line ends."""
     main, child = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child
-    )
+    process = start_manage(*args, env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child)
     os.close(child)
     output = read_until_closed(main)
     assert process.wait(timeout=60) == 0
@@ -554,14 +549,7 @@ def test_at_a_terminal_import_seeds_shows_its_summary_once_in_words(developer_en
 
 
 def test_through_a_pipe_import_seeds_also_logs_its_summary_as_json(developer_env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_seeds", "--dry-run", str(SAMPLE_SEED)],
-        cwd=ROOT,
-        env=developer_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = manage("import_seeds", "--dry-run", str(SAMPLE_SEED), env=developer_env, check=True)
 
     assert "Dry run, nothing written: 1 created, 0 updated" in result.stdout
     (line,) = result.stderr.splitlines()

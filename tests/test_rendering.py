@@ -21,7 +21,7 @@ from articles.rendering import (
     stored_body_html,
     video_embed,
 )
-from tests.site_factories import make_article
+from tests.support.factories import make_published_article
 
 
 class StartTags(HTMLParser):
@@ -258,7 +258,7 @@ def test_the_admin_validator_names_the_bound_and_other_saves_store_a_note():
 
 @pytest.mark.django_db
 def test_saving_an_article_stores_its_html_and_its_page_never_runs_markdown(client, monkeypatch):
-    article = make_article("Stored", body="# Stored\n\nSome **bold** text.")
+    article = make_published_article("Stored", body="# Stored\n\nSome **bold** text.")
     assert article.body_html == "<p>Some <strong>bold</strong> text.</p>\n"  # the repeated headline dropped
 
     def no_markdown(*args, **kwargs):
@@ -272,7 +272,7 @@ def test_saving_an_article_stores_its_html_and_its_page_never_runs_markdown(clie
 
 @pytest.mark.django_db
 def test_the_html_follows_every_save_of_the_body_or_title_and_only_those(monkeypatch):
-    article = make_article("Headline", body="First text.")
+    article = make_published_article("Headline", body="First text.")
     article.body = "# Headline\n\nSecond text."
     article.save(update_fields=["body"])
     assert Article.objects.get(pk=article.pk).body_html == "<p>Second text.</p>\n"
@@ -291,7 +291,7 @@ def test_the_html_follows_every_save_of_the_body_or_title_and_only_those(monkeyp
 
 @pytest.mark.django_db
 def test_an_article_saved_with_a_body_over_the_bounds_shows_a_note(client):
-    article = make_article("Oversized", body=WIDE_TABLE)
+    article = make_published_article("Oversized", body=WIDE_TABLE)
 
     page = client.get(article.get_absolute_url()).content.decode()
 

@@ -2,13 +2,13 @@
 
 import importlib.util
 from importlib.metadata import distribution
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 spec = importlib.util.spec_from_file_location("audit_requirements", ROOT / ".ci" / "audit_requirements.py")
 audit = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(audit)

@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 
 from articles import ranking, search
 from articles.models import Article, Topic
-
-from .site_factories import make_article, make_provider, make_topic
+from tests.support.factories import make_provider, make_published_article, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -113,10 +112,10 @@ def newsroom():
         ("Wind farm expansion", "Offshore turbines double output.", "", reuters, ["Energy"], 2),
     ]  # fmt: skip
     for title, excerpt, body, provider, topics, days in stories:
-        make_article(
+        make_published_article(
             title, excerpt=excerpt, body=body, provider=provider, topics=topics, age=timedelta(days=days, hours=1)
         )
-    make_article("Power Apps leak", excerpt="A draft.", status=Article.Status.DRAFT)
+    make_published_article("Power Apps leak", excerpt="A draft.", status=Article.Status.DRAFT)
 
 
 # query, the results that must come first (in order), others that must come back, ones that must not
@@ -149,14 +148,14 @@ def test_a_word_in_the_title_or_excerpt_weeks_ago_ranks_above_a_mention_in_a_bod
 
 
 def test_a_headline_match_from_last_year_ranks_above_a_body_mention_today():
-    make_article("Weekly digest", body="Among other things, the glacier retreat.", age=timedelta(hours=1))
-    make_article("Glacier retreat measured", age=timedelta(days=365))
+    make_published_article("Weekly digest", body="Among other things, the glacier retreat.", age=timedelta(hours=1))
+    make_published_article("Glacier retreat measured", age=timedelta(days=365))
     assert found("glacier") == ["Glacier retreat measured", "Weekly digest"]
 
 
 def test_among_equal_matches_the_newer_comes_first():
-    make_article("Harbour news", age=timedelta(days=30))
-    make_article("Harbour news", age=timedelta(days=1), excerpt="Summary two.")
+    make_published_article("Harbour news", age=timedelta(days=30))
+    make_published_article("Harbour news", age=timedelta(days=1), excerpt="Summary two.")
     results = list(ranking.order_by_relevance(ranking.search(Article.objects.published(), "harbour"), "harbour"))
     assert results[0].excerpt == "Summary two."
 
@@ -173,9 +172,9 @@ def test_a_search_of_excluded_words_only_explains_what_is_missing(client, newsro
 
 
 def test_every_example_in_the_help_text_does_what_the_help_text_says(client, newsroom):
-    make_article("Power Apps in practice")
-    make_article("Wind and solar auctions")
-    make_article("Cafe society", excerpt="Another café story.")
+    make_published_article("Power Apps in practice")
+    make_published_article("Wind and solar auctions")
+    make_published_article("Cafe society", excerpt="Another café story.")
     help_page = client.get(SEARCH).content.decode()
     examples = re.findall(r"<q>([^<]+)</q>", help_page)
     assert examples == ["cafe", '"power apps"', "-preview", "OR", "solar OR wind", "regul"]
@@ -238,7 +237,7 @@ def test_results_show_the_passage_with_the_words_marked(client, newsroom):
 
 
 def test_snippets_escape_the_article_text(client):
-    make_article("Tags story", excerpt='<script>alert(1)</script> power <mark>x</mark> &lt;b&gt; "q"')
+    make_published_article("Tags story", excerpt='<script>alert(1)</script> power <mark>x</mark> &lt;b&gt; "q"')
     page = client.get(SEARCH, {"q": "power"}).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>power</mark> &lt;mark&gt;x&lt;/mark&gt; &lt;b&gt;" in page
     assert "<script>alert" not in page
@@ -258,7 +257,7 @@ def test_a_snippet_is_escaped_text_with_marks_only(text, words):
 
 
 def test_edits_topics_and_deletions_reach_the_index():
-    article = make_article("Original headline")
+    article = make_published_article("Original headline")
     article.title = "Rewritten about volcanoes"
     article.save()
     assert found("volcanoes") == ["Rewritten about volcanoes"]
@@ -277,7 +276,7 @@ def test_edits_topics_and_deletions_reach_the_index():
 
 def test_renaming_a_provider_or_a_topic_or_deleting_a_topic_reaches_its_articles():
     provider = make_provider("Old Wire", "wire.example")
-    make_article("Story", provider=provider, topics=["Rivers"])
+    make_published_article("Story", provider=provider, topics=["Rivers"])
     provider.name = "Fresh Wire"
     provider.save()
     assert found("fresh") == ["Story"]
@@ -293,7 +292,7 @@ def test_renaming_a_provider_or_a_topic_or_deleting_a_topic_reaches_its_articles
 
 
 def test_rows_written_without_the_orm_are_found_once_refreshed():
-    article = make_article("Plain title")
+    article = make_published_article("Plain title")
     Article.objects.filter(pk=article.pk).update(title="Glacier report")  # no signal, as the importer's SQL
     assert found("glacier") == []
     assert found("plain") == ["Glacier report"]  # stale until refreshed
@@ -304,7 +303,7 @@ def test_rows_written_without_the_orm_are_found_once_refreshed():
 
 
 def test_refreshing_an_article_that_is_gone_takes_it_out_of_the_index():
-    article = make_article("Passing story")
+    article = make_published_article("Passing story")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM articles_article_topics WHERE article_id = %s", [article.pk])
         cursor.execute("DELETE FROM articles_articleimage WHERE article_id = %s", [article.pk])
@@ -315,8 +314,8 @@ def test_refreshing_an_article_that_is_gone_takes_it_out_of_the_index():
 
 
 def test_a_new_publication_date_moves_the_article_in_the_newest_ordering(client):
-    older = make_article("Tide tables", age=timedelta(days=3))
-    make_article("Tide warning", age=timedelta(days=1))
+    older = make_published_article("Tide tables", age=timedelta(days=3))
+    make_published_article("Tide warning", age=timedelta(days=1))
     older.published_at = timezone.now()
     older.save()
     assert titles(client.get(SEARCH, {"q": "tide", "ordering": "newest"})) == ["Tide tables", "Tide warning"]
@@ -354,7 +353,7 @@ def test_the_seed_import_keeps_the_index_in_step(imported_fixtures):
 
 def test_the_rebuild_command_indexes_every_article_and_reports_progress():
     for number in range(7):
-        make_article(f"Rebuilt story {number}")
+        make_published_article(f"Rebuilt story {number}")
     Article.objects.update(title="Meteor shower")  # behind the index's back
     out = StringIO()
     call_command("rebuild_search_index", "--chunk-size", "3", stdout=out)
@@ -405,7 +404,7 @@ def bulk_articles(count: int, word: str = "council") -> None:
 @pytest.mark.parametrize("query", ["needle", "council", "council -weather", "needle OR council"])
 def test_searching_never_scans_the_article_table_on_sqlite(client, query):
     bulk_articles(3000)
-    make_article("Needle in the haystack")
+    make_published_article("Needle in the haystack")
     with CaptureQueriesContext(connection) as queries:
         assert client.get(SEARCH, {"q": query}).status_code == 200
     searching = [q for q in queries.captured_queries if search.TABLE in q["sql"]]
@@ -420,7 +419,7 @@ def test_searching_never_scans_the_article_table_on_sqlite(client, query):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
 def test_full_text_search_uses_the_gin_index_on_postgresql():
     bulk_articles(3000)
-    make_article("Needle in the haystack")
+    make_published_article("Needle in the haystack")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         # Sequential scans off, so that the plan does not depend on this small table's statistics.
@@ -431,8 +430,8 @@ def test_full_text_search_uses_the_gin_index_on_postgresql():
 
 
 def test_search_works_inside_a_subquery_where_the_article_table_is_renamed():
-    wanted = make_article("Lighthouse keepers return")
-    make_article("Harbour news")
+    wanted = make_published_article("Lighthouse keepers return")
+    make_published_article("Harbour news")
     matches = ranking.search(Article.objects.published(), "lighthouse").values("pk")
     assert list(Article.objects.filter(pk__in=matches)) == [wanted]
     assert list(Article.objects.exclude(pk__in=matches).values_list("title", flat=True)) == ["Harbour news"]
@@ -442,26 +441,26 @@ def test_search_works_inside_a_subquery_where_the_article_table_is_renamed():
 
 
 def test_search_ranks_a_match_in_the_title_above_one_in_the_body(client):
-    make_article("Council budget approved", body="Nothing about trains here.")
-    make_article("Weather update", body="Later the council discussed railway timetables.")
-    make_article("Railway timetables change in spring", body="Trains run later.")
+    make_published_article("Council budget approved", body="Nothing about trains here.")
+    make_published_article("Weather update", body="Later the council discussed railway timetables.")
+    make_published_article("Railway timetables change in spring", body="Trains run later.")
     response = client.get(SEARCH, {"q": "railway timetables"})
     assert titles(response) == ["Railway timetables change in spring", "Weather update"]
     assert response.context["filterset"].current_ordering == "relevance"
 
 
 def test_search_matches_excerpts_and_needs_every_word(client):
-    make_article("Story one", excerpt="Solar panels on school roofs")
-    make_article("Story two", excerpt="Solar farms in the desert")
+    make_published_article("Story one", excerpt="Solar panels on school roofs")
+    make_published_article("Story two", excerpt="Solar farms in the desert")
     assert titles(client.get(SEARCH, {"q": "solar school"})) == ["Story one"]
     assert sorted(titles(client.get(SEARCH, {"q": "solar"}))) == ["Story one", "Story two"]
 
 
 def test_relevance_ranks_only_the_newest_window_of_matches(client, monkeypatch):
     monkeypatch.setattr(ranking, "SEARCH_WINDOW", 2)
-    make_article("Old perfect tide tide tide match", age=timedelta(days=9))
-    make_article("New tide story", age=timedelta(hours=1))
-    make_article("Newer story", excerpt="tide", age=timedelta(minutes=5))
+    make_published_article("Old perfect tide tide tide match", age=timedelta(days=9))
+    make_published_article("New tide story", age=timedelta(hours=1))
+    make_published_article("Newer story", excerpt="tide", age=timedelta(minutes=5))
     assert titles(client.get(SEARCH, {"q": "tide"})) == ["New tide story", "Newer story"]
     assert len(titles(client.get(SEARCH, {"q": "tide", "ordering": "newest"}))) == 3
 
@@ -469,7 +468,7 @@ def test_relevance_ranks_only_the_newest_window_of_matches(client, monkeypatch):
 def test_without_filters_sqlite_looks_at_the_newest_matches_only(client, monkeypatch):
     monkeypatch.setattr(ranking, "SEARCH_NEWEST_MATCHES", 2)
     for days in (1, 2, 3):
-        make_article(f"Ferry news {days}", age=timedelta(days=days))
+        make_published_article(f"Ferry news {days}", age=timedelta(days=days))
     newest = titles(client.get(SEARCH, {"q": "ferry", "ordering": "newest"}))
     filtered = titles(client.get(SEARCH, {"q": "ferry", "ordering": "newest", "type": "article"}))
     assert filtered == ["Ferry news 1", "Ferry news 2", "Ferry news 3"]
@@ -477,16 +476,16 @@ def test_without_filters_sqlite_looks_at_the_newest_matches_only(client, monkeyp
 
 
 def test_search_results_can_be_filtered_and_reordered(client):
-    make_article("Battery story low", quality=10, topics=["Energy"])
-    make_article("Battery story high", quality=90, topics=["Energy"])
-    make_article("Battery story elsewhere", quality=95, topics=["Cars"])
+    make_published_article("Battery story low", quality=10, topics=["Energy"])
+    make_published_article("Battery story high", quality=90, topics=["Energy"])
+    make_published_article("Battery story elsewhere", quality=95, topics=["Cars"])
     response = client.get(SEARCH, {"q": "battery", "topic": "energy", "ordering": "quality"})
     assert titles(response) == ["Battery story high", "Battery story low"]
 
 
 def test_search_results_are_paginated_and_the_query_survives_paging(client):
     for number in range(25):
-        make_article(f"Harbour report {number}")
+        make_published_article(f"Harbour report {number}")
     first = client.get(SEARCH, {"q": "harbour"})
     assert first.context["paginator"].count == 25
     assert len(titles(first)) == 20
@@ -497,8 +496,8 @@ def test_search_results_are_paginated_and_the_query_survives_paging(client):
 
 
 def test_search_finds_nothing_that_is_not_live(client):
-    make_article("Glacier melt visible", status=Article.Status.DRAFT)
-    make_article("Glacier melt expired", expires_at=timezone.now() - timedelta(seconds=1))
+    make_published_article("Glacier melt visible", status=Article.Status.DRAFT)
+    make_published_article("Glacier melt expired", expires_at=timezone.now() - timedelta(seconds=1))
     response = client.get(SEARCH, {"q": "glacier"})
     assert titles(response) == []
     assert "No stories match “glacier”." in response.content.decode()

@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from tests.admin_forms import make_user
-from tests.site_factories import make_article, make_provider
-from tests.test_settings import STRONG_KEY, manage
+from tests.support.factories import make_provider, make_published_article, make_user
+from tests.support.processes import STRONG_KEY, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +38,8 @@ def policy(response) -> dict[str, str]:
 @pytest.fixture
 def public_urls():
     provider = make_provider("Header Source", "headers.example")
-    article = make_article("Header story", provider=provider, topics=["Headers"], category="news")
-    draft = make_article("Header draft", status=Article.Status.DRAFT)
+    article = make_published_article("Header story", provider=provider, topics=["Headers"], category="news")
+    draft = make_published_article("Header draft", status=Article.Status.DRAFT)
     return {
         "front page": "/",
         "article": article.get_absolute_url(),
@@ -75,7 +74,7 @@ def test_every_public_page_type_sends_the_strict_policy_and_the_other_headers(cl
 
 
 def test_admin_pages_allow_inline_styles_but_never_inline_scripts(client):
-    article = make_article("Admin header story")
+    article = make_published_article("Admin header story")
     client.force_login(make_user("editor"))
     urls = ["/admin/", "/admin/articles/article/", f"/admin/articles/article/{article.pk}/change/", "/admin/login/"]
 

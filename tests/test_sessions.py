@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.client_ip import client_ip
-from tests.admin_forms import make_user
-from tests.site_factories import make_article
-from tests.test_settings import STRONG_KEY, manage
+from tests.support.factories import make_published_article, make_user
+from tests.support.processes import STRONG_KEY, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -119,10 +118,16 @@ def test_the_client_address_is_the_nth_forwarded_one_from_the_right(settings, rf
     assert client_ip(request) == expected
 
 
-def test_a_lockout_ends_by_itself_fifteen_minutes_after_the_last_attempt(client):
+def locked_out_editor(client):
+    """An editor whose account five wrong passwords from one address have just locked."""
     user = make_user("editor")
     for n in range(5):
         sign_in(client, user.username, f"guess-{n}")
+    return user
+
+
+def test_a_lockout_ends_by_itself_fifteen_minutes_after_the_last_attempt(client):
+    user = locked_out_editor(client)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
         unlocked = sign_in(Client(), user.username, "pw").status_code
@@ -131,9 +136,7 @@ def test_a_lockout_ends_by_itself_fifteen_minutes_after_the_last_attempt(client)
 
 
 def test_trying_again_while_locked_out_keeps_the_lock_for_another_fifteen_minutes(client):
-    user = make_user("editor")
-    for n in range(5):
-        sign_in(client, user.username, f"guess-{n}")
+    user = locked_out_editor(client)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=14), tick=False):
         at_fourteen_minutes = sign_in(Client(), user.username, "pw").status_code
@@ -176,7 +179,7 @@ def test_the_admin_login_form_carries_a_csrf_token_and_refuses_a_post_without_it
 
 
 def test_an_admin_change_form_post_without_a_csrf_token_is_refused():
-    article = make_article("Protected story")
+    article = make_published_article("Protected story")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(make_user("editor"))
     url = reverse("admin:articles_article_change", args=[article.pk])
@@ -192,7 +195,7 @@ def test_an_admin_change_form_post_without_a_csrf_token_is_refused():
 
 def test_every_form_on_the_public_site_is_a_get_form(client):
     """Readers only search: no public form changes anything, so none needs a token."""
-    article = make_article("Form story", topics=["Forms"])
+    article = make_published_article("Form story", topics=["Forms"])
     pages = ["/", article.get_absolute_url(), "/search/", "/search/?q=form", "/topics/forms/", "/no-such-page/"]
 
     methods = set()

@@ -1,25 +1,12 @@
 """Settings come from the environment; production refuses unsafe defaults."""
 
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STRONG_KEY = "x7#Kq!2vR9zLw@4pT6mN8bJ$3cH5fG1dS0aY-uE_iO+rW=tZ^yX&"
-
-
-def manage(*args, **env):
-    # Only what a deployment would set: no test-run variables (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
-    dropped = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environment = {k: v for k, v in os.environ.items() if k not in dropped}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
-    )
+from tests.support.paths import ROOT
+from tests.support.processes import STRONG_KEY, deployment_environment, manage
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
@@ -69,14 +56,7 @@ def test_migrate_works_in_a_fresh_clone_without_the_var_folder(tmp_path):
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, clone / name)
     assert not (clone / "var").exists()
-    environment = {
-        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SQLITE_PATH"}
-    }
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=clone, env=environment, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    result = manage("migrate", "-v", "0", cwd=clone, env=deployment_environment(without={"SQLITE_PATH"}))
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert (clone / "var" / "db.sqlite3").is_file()

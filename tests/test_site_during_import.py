@@ -9,91 +9,45 @@ the database: every response must be a 200, none a 5xx, none slower than the
 server's timeout.
 """
 
-import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from bench.corpus import write_corpus
-from tests.conftest import FIXTURES_DIR
+from tests.support.paths import FIXTURES_DIR
+from tests.support.processes import fetch, gunicorn, local_server_environment, manage, start_manage
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS_FILES = 6_000  # about 4 s of import on 2 CPUs: 300 requests or more meanwhile
 IMPORT_DEADLINE = 300  # seconds; the import takes well under a minute here
 READ_TIMEOUT = 30  # gunicorn's own worker timeout
 READERS = 4  # concurrent readers, as many as the server has threads per worker
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, float]:
+def timed_status(url: str) -> tuple[int, float]:
     started = time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=READ_TIMEOUT) as response:  # noqa: S310 - our own local server
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
+    status = fetch(url, timeout=READ_TIMEOUT).status
     return status, time.monotonic() - started
 
 
 @pytest.fixture
 def environment(tmp_path):
-    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"}
-    env = {key: value for key, value in os.environ.items() if key not in dropped}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings.local",
-        "DJANGO_DEBUG": "false",
-        "SQLITE_PATH": str(tmp_path / "site.sqlite3"),
-        "NEWSROOM_REQUEST_LOG_LEVEL": "WARNING",
-        "NEWSROOM_PAGE_CACHE_SECONDS": "0",  # no cache answers for the database
-    }
-    return env
-
-
-def manage(env, *args, **options):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300, **options)
+    return local_server_environment(
+        SQLITE_PATH=str(tmp_path / "site.sqlite3"),
+        NEWSROOM_PAGE_CACHE_SECONDS="0",  # no cache answers for the database
+    )
 
 
 @pytest.fixture
 def server(environment, tmp_path):
     """gunicorn on a free port over the temporary database, which already holds fixtures/."""
-    manage(environment, "migrate", "-v", "0")
-    manage(environment, "import_seeds", str(FIXTURES_DIR), "-v", "0", capture_output=True)
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--timeout", str(READ_TIMEOUT)],
-        cwd=ROOT, env=environment | {"DJANGO_ALLOWED_HOSTS": "127.0.0.1"}, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if fetch(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+    manage("migrate", "-v", "0", env=environment, check=True)
+    manage("import_seeds", str(FIXTURES_DIR), "-v", "0", env=environment, check=True)
+    options = ("--workers", "2", "--threads", "4", "--timeout", str(READ_TIMEOUT))
+    with gunicorn(environment, tmp_path / "gunicorn.log", *options) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def an_article_path(environment) -> tuple[str, int]:
@@ -101,7 +55,7 @@ def an_article_path(environment) -> tuple[str, int]:
         "from articles.models import Article; a = Article.objects.published().first(); "
         "print(a.get_absolute_url(), a.pk)"
     )
-    result = manage(environment, "shell", "--no-imports", "-c", code, capture_output=True, text=True)
+    result = manage("shell", "--no-imports", "-c", code, env=environment, check=True)
     path, pk = result.stdout.split()
     return path, int(pk)
 
@@ -113,17 +67,16 @@ def test_every_request_answers_200_while_an_import_writes_to_the_same_sqlite_fil
 
     log = (tmp_path / "import.log").open("w")
     started = time.monotonic()
-    importer = subprocess.Popen(
-        [sys.executable, "manage.py", "import_seeds", str(tmp_path / "corpus"), "-v", "0"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    importer = start_manage(
+        "import_seeds", str(tmp_path / "corpus"), "-v", "0", env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
     statuses: list[int] = []  # list.append is atomic across the reader threads
     timings: list[float] = []
 
     def keep_reading(reader: int) -> None:
         while importer.poll() is None and time.monotonic() - started < IMPORT_DEADLINE:
             for page in pages:
-                status, seconds = fetch(server + page)
+                status, seconds = timed_status(server + page)
                 statuses.append(status)
                 timings.append(seconds)
 

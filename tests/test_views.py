@@ -17,8 +17,7 @@ from articles.filters import ORDERING_CHOICES, ArticleFilter
 from articles.models import Article, ArticleImage, ProviderLogo
 from articles.site import COUNT_CAP
 from articles.views import PAGE_SIZE, server_error
-
-from .site_factories import SECRET, make_article, make_provider
+from tests.support.factories import SECRET, make_provider, make_published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +65,12 @@ def expected_hot(article, now) -> float:
 
 def test_front_page_ranks_articles_by_the_documented_hot_formula(client):
     articles = [
-        make_article("Hot and fresh", heat=120, quality=60, age=timedelta(hours=1)),
-        make_article("Hot but two days old", heat=150, quality=90, age=timedelta(hours=48)),
-        make_article("Cold and fresh", heat=0, quality=5, age=timedelta(minutes=10)),
-        make_article("Heat not measured", heat=-1, quality=80, age=timedelta(hours=3)),
-        make_article("No scores at all", heat=None, quality=None, age=timedelta(hours=2)),
-        make_article("Fresh good piece", heat=30, quality=95, age=timedelta(hours=6)),
+        make_published_article("Hot and fresh", heat=120, quality=60, age=timedelta(hours=1)),
+        make_published_article("Hot but two days old", heat=150, quality=90, age=timedelta(hours=48)),
+        make_published_article("Cold and fresh", heat=0, quality=5, age=timedelta(minutes=10)),
+        make_published_article("Heat not measured", heat=-1, quality=80, age=timedelta(hours=3)),
+        make_published_article("No scores at all", heat=None, quality=None, age=timedelta(hours=2)),
+        make_published_article("Fresh good piece", heat=30, quality=95, age=timedelta(hours=6)),
     ]
     now = timezone.now()
     expected = [a.title for a in sorted(articles, key=lambda a: expected_hot(a, now), reverse=True)]
@@ -81,14 +80,14 @@ def test_front_page_ranks_articles_by_the_documented_hot_formula(client):
 
 
 def test_unmeasured_heat_counts_as_zero_heat_not_as_a_penalty(client):
-    make_article("Heat minus one", heat=-1, quality=40, age=timedelta(hours=5))
-    make_article("Heat zero", heat=0, quality=39, age=timedelta(hours=5))
+    make_published_article("Heat minus one", heat=-1, quality=40, age=timedelta(hours=5))
+    make_published_article("Heat zero", heat=0, quality=39, age=timedelta(hours=5))
     assert titles(client.get("/")) == ["Heat minus one", "Heat zero"]
 
 
 def test_undated_articles_rank_after_dated_ones(client):
-    make_article("Undated", heat=500, published_at=None)
-    make_article("Dated", heat=1, age=timedelta(days=30))
+    make_published_article("Undated", heat=500, published_at=None)
+    make_published_article("Dated", heat=1, age=timedelta(days=30))
     assert titles(client.get("/")) == ["Dated", "Undated"]
     assert titles(client.get("/?ordering=newest")) == ["Dated", "Undated"]
 
@@ -96,7 +95,7 @@ def test_undated_articles_rank_after_dated_ones(client):
 def test_hot_ordering_ranks_only_the_newest_window_and_newest_reaches_the_rest(client, monkeypatch):
     monkeypatch.setattr(ranking, "HOT_WINDOW", 3)
     for number in range(5):
-        make_article(f"Story {number}", heat=number * 10, age=timedelta(hours=number + 1))
+        make_published_article(f"Story {number}", heat=number * 10, age=timedelta(hours=number + 1))
     assert sorted(titles(client.get("/"))) == ["Story 0", "Story 1", "Story 2"]
     assert len(titles(client.get("/?ordering=newest"))) == 5
 
@@ -105,28 +104,28 @@ def test_hot_ordering_ranks_only_the_newest_window_and_newest_reaches_the_rest(c
 
 
 def test_orderings_sort_by_newest_quality_and_heat_with_missing_scores_last(client):
-    make_article("Old, high quality", quality=99, heat=5, age=timedelta(days=3))
-    make_article("New, unscored", quality=None, heat=None, age=timedelta(hours=1))
-    make_article("Middle, hot", quality=10, heat=200, age=timedelta(days=1))
+    make_published_article("Old, high quality", quality=99, heat=5, age=timedelta(days=3))
+    make_published_article("New, unscored", quality=None, heat=None, age=timedelta(hours=1))
+    make_published_article("Middle, hot", quality=10, heat=200, age=timedelta(days=1))
     assert titles(client.get("/?ordering=newest")) == ["New, unscored", "Middle, hot", "Old, high quality"]
     assert titles(client.get("/?ordering=quality")) == ["Old, high quality", "Middle, hot", "New, unscored"]
     assert titles(client.get("/?ordering=heat")) == ["Middle, hot", "Old, high quality", "New, unscored"]
 
 
 def test_topic_filter_keeps_articles_with_any_of_the_chosen_topics(client):
-    make_article("About AI", topics=["AI"])
-    make_article("About energy", topics=["Energy"])
-    make_article("About both", topics=["AI", "Energy"])
-    make_article("About health", topics=["Health"])
+    make_published_article("About AI", topics=["AI"])
+    make_published_article("About energy", topics=["Energy"])
+    make_published_article("About both", topics=["AI", "Energy"])
+    make_published_article("About health", topics=["Health"])
     response = client.get("/?ordering=newest", {"topic": ["ai", "energy"]})
     assert sorted(titles(response)) == ["About AI", "About both", "About energy"]
 
 
 def test_provider_category_and_type_filters_narrow_the_list(client):
     source = make_provider("Wire Service", "wire.example")
-    make_article("Wire news video", provider=source, category="news", item_type="video")
-    make_article("Wire analysis", provider=source, category="analysis")
-    make_article("Other news video", category="news", item_type="video")
+    make_published_article("Wire news video", provider=source, category="news", item_type="video")
+    make_published_article("Wire analysis", provider=source, category="analysis")
+    make_published_article("Other news video", category="news", item_type="video")
     assert sorted(titles(client.get("/", {"provider": "wire-example"}))) == ["Wire analysis", "Wire news video"]
     assert titles(client.get("/", {"category": "analysis"})) == ["Wire analysis"]
     assert sorted(titles(client.get("/", {"type": "video"}))) == ["Other news video", "Wire news video"]
@@ -135,19 +134,19 @@ def test_provider_category_and_type_filters_narrow_the_list(client):
 
 def test_date_range_filter_includes_both_whole_days(client):
     day = datetime(2026, 5, 10, tzinfo=UTC)
-    make_article("Before", published_at=day - timedelta(minutes=1))
-    make_article("Start of range", published_at=day)
-    make_article("End of range", published_at=day + timedelta(days=1, hours=23, minutes=59))
-    make_article("After", published_at=day + timedelta(days=2))
+    make_published_article("Before", published_at=day - timedelta(minutes=1))
+    make_published_article("Start of range", published_at=day)
+    make_published_article("End of range", published_at=day + timedelta(days=1, hours=23, minutes=59))
+    make_published_article("After", published_at=day + timedelta(days=2))
     response = client.get("/?ordering=newest", {"date_after": "2026-05-10", "date_before": "2026-05-11"})
     assert titles(response) == ["End of range", "Start of range"]
     assert titles(client.get("/?ordering=newest", {"date_after": "2026-05-12"})) == ["After"]
 
 
 def test_minimum_quality_filter_keeps_scores_at_or_above_it(client):
-    make_article("Seventy", quality=70)
-    make_article("Sixty-nine", quality=69)
-    make_article("Unscored", quality=None)
+    make_published_article("Seventy", quality=70)
+    make_published_article("Sixty-nine", quality=69)
+    make_published_article("Unscored", quality=None)
     assert titles(client.get("/", {"min_quality": "70"})) == ["Seventy"]
 
 
@@ -167,7 +166,7 @@ def test_minimum_quality_filter_keeps_scores_at_or_above_it(client):
     ],
 )
 def test_a_bad_filter_value_gives_the_page_with_a_readable_error(client, params, field, message):
-    make_article("Still listed")
+    make_published_article("Still listed")
     response = client.get("/", params)
     assert response.status_code == 200
     assert field in response.context["filterset"].form.errors
@@ -178,7 +177,7 @@ def test_a_bad_filter_value_gives_the_page_with_a_readable_error(client, params,
 
 
 def test_reading_the_filtered_list_leaves_the_form_alone_until_the_page_offers_its_choices():
-    make_article("Analysis story", category="analysis")
+    make_published_article("Analysis story", category="analysis")
     filterset = ArticleFilter({"ordering": "relevance"}, queryset=Article.objects.published())
     assert titles_of(filterset.qs) == ["Analysis story"]
     assert filterset.form.fields["ordering"].choices == ORDERING_CHOICES
@@ -191,7 +190,7 @@ def test_reading_the_filtered_list_leaves_the_form_alone_until_the_page_offers_i
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "99999", "1.5", "9" * 30])
 def test_a_bad_page_number_never_breaks_the_page(client, page):
-    make_article("Only story")
+    make_published_article("Only story")
     response = client.get("/", {"page": page})
     assert response.status_code == 200
     assert titles(response) == ["Only story"]
@@ -199,8 +198,8 @@ def test_a_bad_page_number_never_breaks_the_page(client, page):
 
 def test_filters_apply_on_topic_provider_category_and_search_pages(client):
     source = make_provider("Filtered Source", "filtered.example")
-    make_article("Good video", provider=source, topics=["Space"], quality=90, item_type="video")
-    make_article("Weak video", provider=source, topics=["Space"], quality=10, item_type="video")
+    make_published_article("Good video", provider=source, topics=["Space"], quality=90, item_type="video")
+    make_published_article("Weak video", provider=source, topics=["Space"], quality=10, item_type="video")
     for url in [
         reverse("articles:topic", args=["space"]),
         reverse("articles:provider", args=["filtered-example"]),
@@ -215,8 +214,8 @@ def test_filters_apply_on_topic_provider_category_and_search_pages(client):
 
 def test_pagination_splits_the_list_and_keeps_the_filters(client):
     for number in range(PAGE_SIZE + 5):
-        make_article(f"Energy story {number:02d}", topics=["Energy"], age=timedelta(minutes=number + 1))
-    make_article("Off-topic story")
+        make_published_article(f"Energy story {number:02d}", topics=["Energy"], age=timedelta(minutes=number + 1))
+    make_published_article("Off-topic story")
     first = client.get("/", {"topic": "energy", "ordering": "newest"})
     assert len(first.context["articles"]) == PAGE_SIZE
     next_links = tags(first).find("a", rel="next")
@@ -233,7 +232,7 @@ def test_pagination_splits_the_list_and_keeps_the_filters(client):
 
 def test_sort_links_and_the_filter_form_drop_the_page_number(client):
     for number in range(PAGE_SIZE + 1):
-        make_article(f"Story {number}")
+        make_published_article(f"Story {number}")
     response = client.get("/", {"page": "2", "min_quality": "1"})
     sort_links = [
         a["href"]
@@ -247,7 +246,7 @@ def test_sort_links_and_the_filter_form_drop_the_page_number(client):
 def test_counting_stops_at_the_cap(client, monkeypatch):
     monkeypatch.setattr("articles.site.COUNT_CAP", 3)
     for number in range(5):
-        make_article(f"Story {number}")
+        make_published_article(f"Story {number}")
     response = client.get("/?ordering=newest")
     assert response.context["paginator"].capped
     assert "More than 3 stories" in response.content.decode()
@@ -258,8 +257,8 @@ def test_counting_stops_at_the_cap(client, monkeypatch):
 
 
 def test_front_page_shows_the_newest_and_the_top_topics_beside_the_list(client):
-    make_article("Older AI story", topics=["AI"], age=timedelta(days=2))
-    make_article("Newest AI story", topics=["AI", "Robotics"], age=timedelta(minutes=5))
+    make_published_article("Older AI story", topics=["AI"], age=timedelta(days=2))
+    make_published_article("Newest AI story", topics=["AI", "Robotics"], age=timedelta(minutes=5))
     response = client.get("/")
     assert [a.title for a in response.context["newest"]] == ["Newest AI story", "Older AI story"]
     assert [(t.name, t.story_count) for t in response.context["facets"].top_topics] == [("AI", 2), ("Robotics", 1)]
@@ -270,8 +269,8 @@ def test_front_page_shows_the_newest_and_the_top_topics_beside_the_list(client):
 
 def test_topic_and_provider_pages_list_their_live_articles(client):
     source = make_provider("Science Wire", "science.example", logo=True)
-    make_article("Rocket story", provider=source, topics=["Space"])
-    make_article("Garden story", topics=["Gardening"])
+    make_published_article("Rocket story", provider=source, topics=["Space"])
+    make_published_article("Garden story", topics=["Gardening"])
     topic_page = client.get(reverse("articles:topic", args=["space"]))
     assert titles(topic_page) == ["Rocket story"]
     provider_page = client.get(source.get_absolute_url())
@@ -280,7 +279,7 @@ def test_topic_and_provider_pages_list_their_live_articles(client):
 
 
 def test_unknown_topic_provider_category_and_article_answer_404_in_the_site_design(client):
-    make_article("Some story")
+    make_published_article("Some story")
     for url in ["/topics/nothing/", "/providers/nothing/", "/category/nothing/", "/news/999999-nothing/"]:
         response = client.get(url)
         assert response.status_code == 404, url
@@ -300,7 +299,7 @@ def test_server_error_page_renders_in_the_site_design_without_the_database(djang
 
 
 def test_article_url_with_a_stale_slug_redirects_to_the_canonical_one(client):
-    article = make_article("The real headline")
+    article = make_published_article("The real headline")
     response = client.get(f"/news/{article.pk}-an-old-headline/")
     assert response.status_code == 301
     assert response["Location"] == article.get_absolute_url()
@@ -308,7 +307,7 @@ def test_article_url_with_a_stale_slug_redirects_to_the_canonical_one(client):
 
 
 def test_two_articles_with_one_title_get_different_urls(client):
-    first, second = make_article("Same title"), make_article("Same title")
+    first, second = make_published_article("Same title"), make_published_article("Same title")
     assert first.get_absolute_url() != second.get_absolute_url()
     assert client.get(second.get_absolute_url()).context["article"] == second
 
@@ -316,7 +315,7 @@ def test_two_articles_with_one_title_get_different_urls(client):
 @pytest.fixture
 def full_article():
     source = make_provider("Harbour Times", "harbour.example", logo=True)
-    article = make_article(
+    article = make_published_article(
         "Port deploys forecasting model",
         excerpt="Containers leave the quay a day sooner &amp; faster.",
         body="## What changed\n\nPlanners use **the estimate** to stack boxes. See [the report](https://harbour.example/report).",
@@ -373,7 +372,7 @@ def test_article_page_never_shows_the_secured_blob_or_unmodelled_seed_data(clien
 
 def test_cards_the_article_page_and_the_api_show_only_images_with_an_http_source(client):
     source = make_provider("Image Source", "images.example")
-    article = make_article("Pictured story", provider=source, images=0)
+    article = make_published_article("Pictured story", provider=source, images=0)
     for position, url in enumerate(
         ["javascript:alert(1)", "/relative.jpg", "https://img.example/a.jpg", "http://img.example/b.jpg"]
     ):
@@ -394,11 +393,11 @@ def test_cards_the_article_page_and_the_api_show_only_images_with_an_http_source
 
 
 def test_article_page_plays_only_youtube_embeds(client):
-    youtube = make_article(
+    youtube = make_published_article(
         "Video from YouTube",
         featured_content='<iframe width="800" height="500" src="https://www.youtube.com/embed/jcKoqC9Vfmo" allowfullscreen></iframe>',
     )
-    foreign = make_article(
+    foreign = make_published_article(
         "Video from elsewhere",
         featured_content='<iframe src="https://player.clipcast.example/embed/8fj3k2" onload="alert(1)"></iframe>',
     )
@@ -430,7 +429,7 @@ def test_article_page_carries_seo_tags_and_escaped_news_article_json_ld(client, 
 
 
 def test_json_ld_cannot_be_closed_by_the_headline(client):
-    article = make_article("Breaking </script><script>alert(1)</script> news")
+    article = make_published_article("Breaking </script><script>alert(1)</script> news")
     text = client.get(article.get_absolute_url()).content.decode()
     script = text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert "<" not in script
@@ -439,7 +438,9 @@ def test_json_ld_cannot_be_closed_by_the_headline(client):
 
 @pytest.mark.parametrize("name", ["front", "topic", "provider", "category", "search", "article"])
 def test_every_page_has_title_description_canonical_open_graph_twitter_and_landmarks(client, name):
-    article = make_article("Tagged story", topics=["Climate"], provider=make_provider("Tag Source", "tag.example"))
+    article = make_published_article(
+        "Tagged story", topics=["Climate"], provider=make_provider("Tag Source", "tag.example")
+    )
     url = {
         "front": "/",
         "topic": "/topics/climate/",
@@ -467,7 +468,7 @@ def test_every_page_has_title_description_canonical_open_graph_twitter_and_landm
 def test_the_site_name_comes_from_the_setting_on_pages_feeds_sitemaps_and_json_ld(client, settings, time_machine):
     settings.NEWSROOM_SITE_NAME = "Harbour <Daily> & Co"
     time_machine.move_to(timezone.now(), tick=False)
-    article = make_article("Named story", topics=["Climate"])
+    article = make_published_article("Named story", topics=["Climate"])
     page = client.get(article.get_absolute_url())
     text = page.content.decode()
     assert "<title>Named story · Harbour &lt;Daily&gt; &amp; Co</title>" in text
@@ -488,7 +489,7 @@ def test_the_site_name_comes_from_the_setting_on_pages_feeds_sitemaps_and_json_l
 
 
 def test_filtered_and_search_pages_ask_search_engines_not_to_index_them(client):
-    make_article("Story", topics=["AI"])
+    make_published_article("Story", topics=["AI"])
     assert tags(client.get("/")).meta("robots") is None
     assert tags(client.get("/", {"topic": "ai"})).meta("robots") == "noindex"
     assert tags(client.get("/search/", {"q": "story"})).meta("robots") == "noindex"
@@ -505,7 +506,7 @@ def test_search_page_without_words_shows_a_search_form(client):
 
 @pytest.fixture
 def draft():
-    return make_article("Unreleased draft", status=Article.Status.DRAFT)
+    return make_published_article("Unreleased draft", status=Article.Status.DRAFT)
 
 
 def staff_user(*, is_staff=True, can_view=True) -> User:
@@ -545,7 +546,7 @@ def test_preview_of_a_missing_article_answers_404(client):
     "url_name", ["front", "detail", "topic", "latest_rss", "latest_atom", "api_list", "sitemap-index", "sitemap-news"]
 )
 def test_pages_feeds_and_sitemaps_answer_304_when_the_readers_copy_is_current(client, url_name):
-    article = make_article("Cached story", topics=["Cache"])
+    article = make_published_article("Cached story", topics=["Cache"])
     url = {
         "front": "/",
         "detail": article.get_absolute_url(),
@@ -573,7 +574,7 @@ def test_pages_feeds_and_sitemaps_answer_304_when_the_readers_copy_is_current(cl
 def build_site(size: int):
     source = make_provider("Counted Source", "counted.example", logo=True)
     for number in range(size):
-        make_article(
+        make_published_article(
             f"Counted {number}", provider=source, topics=["Counting", f"Extra {number % 4}"], images=2, related=1
         )
 
@@ -631,5 +632,5 @@ def test_article_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
     ],
 )
 def test_nul_characters_and_overlong_values_never_cause_a_server_error(client, url):
-    make_article("Story")
+    make_published_article("Story")
     assert client.get(url).status_code in (200, 400, 404)

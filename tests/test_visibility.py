@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-
-from .site_factories import hidden_articles, make_article, make_provider, make_topic
+from tests.support.factories import hidden_articles, make_provider, make_published_article, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def site():
     hidden_source = make_provider("Secret Source Name", "secret.example")
     shared = make_topic("Shared Topic")
     secret = make_topic("Secret Topic Name")
-    live = make_article("Visible live story", provider=live_source, topics=[shared], related=1)
+    live = make_published_article("Visible live story", provider=live_source, topics=[shared], related=1)
     hidden = hidden_articles(
         provider=hidden_source, topics=[shared, secret], category="secretcategory", item_type="secrettype"
     )
@@ -139,7 +138,7 @@ def test_an_article_appears_when_it_goes_live_and_disappears_when_it_expires(cli
 
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
     time_machine.move_to(start, tick=False)
-    article = make_article(
+    article = make_published_article(
         "Timed story",
         go_live_at=start + timedelta(hours=1),
         expires_at=start + timedelta(hours=2),

@@ -10,25 +10,13 @@ from django.core.exceptions import ValidationError
 
 from articles import services, workflow
 from articles.models import Article, ArticleTransition, RelatedLink
-from tests.admin_forms import make_article, make_user
+from tests.support.factories import make_draft_article, make_user
+from tests.support.workflow import MOVES
 
 pytestmark = pytest.mark.django_db
 
 Status = Article.Status
 NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-# (transition, a status it starts from, the status it ends in)
-MOVES = [
-    ("submit_for_review", Status.DRAFT, Status.REVIEW),
-    ("publish", Status.DRAFT, Status.PUBLISHED),
-    ("publish", Status.REVIEW, Status.PUBLISHED),
-    ("send_back", Status.REVIEW, Status.DRAFT),
-    ("unpublish", Status.PUBLISHED, Status.DRAFT),
-    ("archive", Status.DRAFT, Status.ARCHIVED),
-    ("archive", Status.REVIEW, Status.ARCHIVED),
-    ("archive", Status.PUBLISHED, Status.ARCHIVED),
-    ("restore", Status.ARCHIVED, Status.DRAFT),
-]
 
 
 def test_the_transitions_are_exactly_those_of_the_issue():
@@ -76,7 +64,7 @@ def test_inactive_editor_may_make_no_transition():
 @pytest.mark.parametrize(("name", "source", "target"), MOVES)
 def test_each_transition_moves_the_article_and_records_who_when_from_to_and_comment(name, source, target):
     editor = make_user("editor")
-    article = make_article(status=source)
+    article = make_draft_article(status=source)
     with time_machine.travel(NOON, tick=False):
         record = services.article_transition(article=article, name=name, by=editor, comment="  Because.  ")
     article.refresh_from_db()
@@ -97,7 +85,7 @@ def test_each_transition_moves_the_article_and_records_who_when_from_to_and_comm
 
 
 def test_a_transition_is_not_an_edit_of_the_content():
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     services.article_publish(article=article, by=make_user("editor"))
     article.refresh_from_db()
     assert article.edited_at is None
@@ -105,7 +93,7 @@ def test_a_transition_is_not_an_edit_of_the_content():
 
 
 def test_a_transition_bumps_the_version_so_open_forms_go_stale():
-    article = make_article()
+    article = make_draft_article()
     token = article.edit_token
     services.article_submit_for_review(article=article, by=make_user("writer"))
     article.refresh_from_db()
@@ -115,7 +103,7 @@ def test_a_transition_bumps_the_version_so_open_forms_go_stale():
 
 def test_history_lists_the_newest_transition_first():
     editor = make_user("editor")
-    article = make_article()
+    article = make_draft_article()
     with time_machine.travel(NOON, tick=False):
         services.article_submit_for_review(article=article, by=editor)
     with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
@@ -127,7 +115,7 @@ def test_history_lists_the_newest_transition_first():
 
 @pytest.mark.parametrize("comment", ["", "   \n "])
 def test_send_back_without_a_comment_is_refused(comment):
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     with pytest.raises(workflow.TransitionRefused, match="comment is required"):
         services.article_send_back(article=article, by=make_user("editor"), comment=comment)
     article.refresh_from_db()
@@ -141,7 +129,7 @@ def test_send_back_without_a_comment_is_refused(comment):
      ("unpublish", Status.DRAFT), ("archive", Status.ARCHIVED), ("restore", Status.PUBLISHED)],
 )  # fmt: skip
 def test_a_transition_from_the_wrong_status_is_refused_and_changes_nothing(name, status):
-    article = make_article(status=status)
+    article = make_draft_article(status=status)
     with pytest.raises(workflow.TransitionRefused, match="cannot be"):
         services.article_transition(article=article, name=name, by=make_user("superuser"), comment="x")
     article.refresh_from_db()
@@ -154,7 +142,7 @@ def test_a_writer_is_refused_every_transition_but_submit(name):
     source = {"publish": Status.DRAFT, "send_back": Status.REVIEW, "unpublish": Status.PUBLISHED}.get(
         name, Status.ARCHIVED if name == "restore" else Status.DRAFT
     )
-    article = make_article(status=source)
+    article = make_draft_article(status=source)
     with pytest.raises(workflow.TransitionRefused, match="only editors may"):
         services.article_transition(article=article, name=name, by=make_user("writer"), comment="x")
     article.refresh_from_db()
@@ -163,11 +151,11 @@ def test_a_writer_is_refused_every_transition_but_submit(name):
 
 def test_an_unknown_transition_is_refused():
     with pytest.raises(workflow.TransitionRefused, match="no transition called"):
-        services.article_transition(article=make_article(), name="delete", by=make_user("superuser"))
+        services.article_transition(article=make_draft_article(), name="delete", by=make_user("superuser"))
 
 
 def test_the_rule_reads_the_current_status_not_a_stale_instance():
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     stale = Article.objects.get(pk=article.pk)
     services.article_publish(article=article, by=make_user("editor"))
     with pytest.raises(workflow.TransitionRefused):
@@ -183,14 +171,14 @@ def test_the_rule_reads_the_current_status_not_a_stale_instance():
     [(Status.DRAFT, True), (Status.REVIEW, False), (Status.PUBLISHED, False), (Status.ARCHIVED, False)],
 )
 def test_writers_edit_drafts_only_and_editors_edit_everything(status, writer_may_edit):
-    article = make_article(status=status)
+    article = make_draft_article(status=status)
     assert workflow.may_edit(make_user("writer"), article) is writer_may_edit
     assert workflow.may_edit(make_user("editor"), article)
     assert workflow.may_edit(make_user("superuser"), article)
 
 
 def test_a_writer_editing_a_published_article_is_refused_with_the_reason():
-    article = make_article(status=Status.PUBLISHED, title="Live story")
+    article = make_draft_article(status=Status.PUBLISHED, title="Live story")
     article.title = "Changed"
     with pytest.raises(ValidationError, match="published, and writers cannot change what readers see"):
         services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=True)
@@ -200,7 +188,7 @@ def test_a_writer_editing_a_published_article_is_refused_with_the_reason():
 
 def test_saving_content_stamps_edited_at_and_by_and_bumps_the_version():
     writer = make_user("writer")
-    article = make_article()
+    article = make_draft_article()
     article.title = "Better title"
     with time_machine.travel(NOON, tick=False):
         services.article_save(article=article, by=writer, seen_token=article.edit_token, is_edit=True)
@@ -209,7 +197,7 @@ def test_saving_content_stamps_edited_at_and_by_and_bumps_the_version():
 
 
 def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
-    article, other = make_article(title="Mine"), make_article(title="Theirs")
+    article, other = make_draft_article(title="Mine"), make_draft_article(title="Theirs")
     link = RelatedLink.objects.create(article=other, title="Their link")
     link.title = "Hijacked"
     article.title = "Changed"
@@ -220,7 +208,7 @@ def test_a_part_of_another_article_is_refused_and_nothing_is_saved():
 
 
 def test_a_save_never_changes_the_status():
-    article = make_article(status=Status.DRAFT)
+    article = make_draft_article(status=Status.DRAFT)
     article.status = Status.PUBLISHED
     services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     article.refresh_from_db()
@@ -237,7 +225,7 @@ def test_a_save_with_a_stale_token_is_refused_naming_who_saved_and_when():
     alice = make_user("editor")
     alice.first_name, alice.last_name = "Alice", "Adams"
     alice.save()
-    article = make_article()
+    article = make_draft_article()
     opened = Article.objects.get(pk=article.pk)
     with time_machine.travel(NOON, tick=False):
         article.title = "Alice's title"
@@ -250,7 +238,7 @@ def test_a_save_with_a_stale_token_is_refused_naming_who_saved_and_when():
 
 def test_a_stale_token_after_a_transition_names_the_transition():
     editor = make_user("editor")
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     opened = Article.objects.get(pk=article.pk)
     services.article_publish(article=article, by=editor)
     with pytest.raises(services.EditConflict, match=f"{editor.username} published it"):
@@ -261,7 +249,7 @@ def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
     alice = make_user("editor")
     alice.first_name = "Alice"
     alice.save()
-    article = make_article(imported_at=NOON - timedelta(days=1))
+    article = make_draft_article(imported_at=NOON - timedelta(days=1))
     opened = Article.objects.get(pk=article.pk)
     article.go_live_at = NOON + timedelta(days=1)
     with time_machine.travel(NOON, tick=False):
@@ -274,7 +262,7 @@ def test_a_stale_token_after_a_save_that_only_rescheduled_names_who_saved_it():
 
 
 def test_a_save_that_changes_nothing_writes_nothing_and_leaves_open_pages_valid():
-    article = make_article(imported_at=NOON)
+    article = make_draft_article(imported_at=NOON)
     opened = Article.objects.get(pk=article.pk)
     services.article_save(article=article, by=make_user("editor"), seen_token=article.edit_token, is_edit=False)
     assert Article.objects.get(pk=article.pk).version == 0
@@ -286,7 +274,7 @@ def test_a_save_that_changes_nothing_writes_nothing_and_leaves_open_pages_valid(
 
 
 def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
-    article = make_article(imported_at=NOON)
+    article = make_draft_article(imported_at=NOON)
     opened = Article.objects.get(pk=article.pk)
     Article.objects.filter(pk=article.pk).update(imported_at=NOON + timedelta(hours=1), title="From the seed")
     with pytest.raises(services.EditConflict, match="the seed import updated it"):
@@ -299,7 +287,7 @@ def test_a_stale_token_after_a_re_import_says_the_import_changed_it():
 
 def test_a_scheduled_article_goes_live_exactly_at_its_go_live_time():
     go_live = NOON + timedelta(hours=2)
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     with time_machine.travel(NOON, tick=False):
         services.article_publish(article=article, by=make_user("editor"), go_live_at=go_live)
         article.refresh_from_db()
@@ -317,7 +305,7 @@ def test_a_scheduled_article_goes_live_exactly_at_its_go_live_time():
 
 def test_an_article_stops_being_shown_exactly_at_its_expiry_time():
     expires = NOON + timedelta(days=1)
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     with time_machine.travel(NOON, tick=False):
         services.article_publish(article=article, by=make_user("editor"), expires_at=expires)
     article.refresh_from_db()
@@ -331,14 +319,14 @@ def test_an_article_stops_being_shown_exactly_at_its_expiry_time():
 
 
 def test_a_writer_may_not_publish_with_a_schedule():
-    article = make_article(status=Status.DRAFT)
+    article = make_draft_article(status=Status.DRAFT)
     with pytest.raises(workflow.ScheduleRefused, match="may not schedule"):
         services.article_publish(article=article, by=make_user("writer"), go_live_at=NOON)
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
 
 
 def test_an_expiry_before_the_go_live_time_is_refused():
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     with pytest.raises(ValidationError, match="expiry time must be after"):
         services.article_publish(
             article=article, by=make_user("editor"), go_live_at=NOON, expires_at=NOON - timedelta(hours=1)
@@ -348,7 +336,7 @@ def test_an_expiry_before_the_go_live_time_is_refused():
 
 
 def test_a_writer_may_not_schedule():
-    article = make_article()
+    article = make_draft_article()
     article.go_live_at = NOON
     with pytest.raises(workflow.ScheduleRefused, match="may not schedule") as refused:
         services.article_save(article=article, by=make_user("writer"), seen_token=None, is_edit=False)
@@ -361,28 +349,28 @@ def test_a_writer_may_not_schedule():
 
 def test_the_review_queue_lists_the_longest_waiting_first():
     writer = make_user("writer")
-    first, second, third = make_article(), make_article(), make_article()
+    first, second, third = make_draft_article(), make_draft_article(), make_draft_article()
     for minutes, article in [(30, second), (10, first), (20, third)]:
         with time_machine.travel(NOON + timedelta(minutes=minutes), tick=False):
             services.article_submit_for_review(article=article, by=writer)
-    make_article(status=Status.DRAFT)
+    make_draft_article(status=Status.DRAFT)
     assert list(Article.objects.review_queue()) == [first, third, second]
 
 
 def test_in_conflict_lists_articles_with_a_newer_seed_file():
-    make_article()
-    conflicted = make_article(conflict_file="fixtures/new.md", conflict_at=NOON)
+    make_draft_article()
+    conflicted = make_draft_article(conflict_file="fixtures/new.md", conflict_at=NOON)
     assert list(Article.objects.in_conflict()) == [conflicted]
 
 
 def test_status_counts_count_each_status_and_what_the_dashboard_lists_in_one_query(django_assert_num_queries):
-    make_article(status=Status.DRAFT)
-    make_article(status=Status.DRAFT, conflict_file="fixtures/newer.md", conflict_at=NOON)
-    make_article(status=Status.REVIEW)
-    make_article(status=Status.PUBLISHED)
-    make_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
-    make_article(status=Status.PUBLISHED, expires_at=NOON)
-    make_article(status=Status.ARCHIVED)
+    make_draft_article(status=Status.DRAFT)
+    make_draft_article(status=Status.DRAFT, conflict_file="fixtures/newer.md", conflict_at=NOON)
+    make_draft_article(status=Status.REVIEW)
+    make_draft_article(status=Status.PUBLISHED)
+    make_draft_article(status=Status.PUBLISHED, go_live_at=NOON + timedelta(hours=1))
+    make_draft_article(status=Status.PUBLISHED, expires_at=NOON)
+    make_draft_article(status=Status.ARCHIVED)
 
     with django_assert_num_queries(1):
         counts = Article.objects.status_counts(NOON)

@@ -10,7 +10,7 @@ does catch a real violation.
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.site_factories import make_article, make_provider
+from tests.support.factories import make_provider, make_published_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def watched(page, live_server):
 @pytest.fixture
 def story(db):
     provider = make_provider("Browser Source", "browser.example", logo=True)
-    return make_article(
+    return make_published_article(
         "A story with a video",
         provider=provider,
         topics=["Browsers"],

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from articles.management.commands.create_demo_accounts import DEMO_ACCOUNTS
 from articles.models import Article
-from tests.conftest import FIXTURES_DIR
+from tests.support.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.site_factories import make_article, make_provider
+from tests.support.factories import make_provider, make_published_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -10,16 +10,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def site(live_server):
     wire = make_provider("Microsoft", "microsoft.com")
-    make_article(
+    make_published_article(
         "Battery breakthrough announced", excerpt="Researchers report denser battery cells.", provider=wire, images=0
     )
-    make_article(
+    make_published_article(
         "Weekend reading",
         excerpt="Stories from the week.",
         body="One of them: **battery** recycling at scale.",
         images=0,
     )
-    make_article("Café culture returns", excerpt="Coffee houses reopen <script>alert(1)</script>.", images=0)
+    make_published_article("Café culture returns", excerpt="Coffee houses reopen <script>alert(1)</script>.", images=0)
     return live_server.url
 
 

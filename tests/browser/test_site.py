@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import FIXTURES_DIR
+from tests.support.paths import FIXTURES_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,35 +1,9 @@
-"""Helpers for admin tests: users in the migrated groups, articles, and forms read
-from the HTML the way a browser would submit them."""
+"""The admin's article pages, and forms read from the HTML the way a browser would submit them."""
 
 import re
 from html.parser import HTMLParser
-from itertools import count
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
-
-from articles.models import Article
-
-_numbers = count()
-
-
-def make_user(role: str):
-    """A user for one of the roles in the permission matrix; groups come from the data migration."""
-    if role == "anonymous":
-        return None
-    user = get_user_model().objects.create_user(
-        username=f"{role}-{next(_numbers)}", password="pw", is_staff=True, is_superuser=role == "superuser"
-    )
-    if role in {"writer", "editor"}:
-        user.groups.add(Group.objects.get(name={"writer": "Writers", "editor": "Editors"}[role]))
-    return user
-
-
-def make_article(status=Article.Status.DRAFT, **fields) -> Article:
-    number = next(_numbers)
-    defaults = {"title": f"Article {number}", "web_url": f"https://example-news.org/{number}", "status": status}
-    return Article.objects.create(**{**defaults, **fields})
 
 
 def change_url(article) -> str:
