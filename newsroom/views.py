@@ -1,9 +1,15 @@
 """Project-level views that belong to no app."""
 
+import mimetypes
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 
 @never_cache
@@ -23,3 +29,41 @@ def healthz(request):
         checks["cache"] = f"error: {type(error).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+def may_see_file(request, name: str) -> bool:
+    """Whether the uploaded file ``name`` may be shown: a live article's image or any logo or related
+    link's image to everyone; a draft's image to staff who may view articles only (its page is a preview)."""
+    from articles.models import Article, ArticleImage, ProviderLogo, RelatedLinkImage
+
+    user = request.user
+    if user.is_active and user.is_staff and user.has_perm("articles.view_article"):
+        return True
+    live = Article.objects.published().values("pk")
+    return (
+        ArticleImage.objects.filter(file=name, article__in=live).exists()
+        or ProviderLogo.objects.filter(file=name).exists()
+        or RelatedLinkImage.objects.filter(file=name).exists()
+    )
+
+
+@require_safe
+def media_file(request, path):
+    """An uploaded image from MEDIA_ROOT, under ``make run`` and ``make serve`` alike (WhiteNoise serves
+    static files only). Images only, inside MEDIA_ROOT only (``serve`` refuses "..")."""
+    if not settings.NEWSROOM_SERVE_MEDIA or "\x00" in path:
+        raise Http404("No such file.")
+    content_type, _ = mimetypes.guess_type(path)
+    if (
+        not (content_type or "").startswith("image/")
+        or content_type == "image/svg+xml"
+        or not may_see_file(request, path)
+    ):
+        raise Http404("No such file.")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, max_age=settings.MEDIA_MAX_AGE)
+    else:
+        patch_cache_control(response, public=True, max_age=settings.MEDIA_MAX_AGE)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -55,23 +55,32 @@ class ArticleQuerySet(models.QuerySet):
 
     # What each page type loads with its articles: a fixed number of queries, however many articles.
 
+    @staticmethod
+    def byline():
+        """The prefetch of the byline's names, with their accounts: one query."""
+        from .authors import ArticleAuthor
+
+        return models.Prefetch("authors", queryset=ArticleAuthor.objects.select_related("user"))
+
     def for_cards(self):
         """With what a story card shows: the source, the topics and the images."""
-        return self.select_related("provider").prefetch_related("topics", "images")
+        return self.select_related("provider", "section").prefetch_related("topics", "images")
 
     def for_article_page(self):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""
         from .related import RelatedLink
 
         related = RelatedLink.objects.select_related("provider")
-        return self.for_cards().prefetch_related("provider__logos", models.Prefetch("related_links", queryset=related))
+        return self.for_cards().prefetch_related(
+            "provider__logos", models.Prefetch("related_links", queryset=related), self.byline()
+        )
 
     def for_api(self):
         """With what the JSON API gives besides a card's: the related coverage, its sources and images."""
         from .related import RelatedLink
 
         related = RelatedLink.objects.select_related("provider").prefetch_related("images")
-        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related))
+        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related), self.byline())
 
     def for_export(self):
         """With everything a seed file holds."""
@@ -185,7 +194,7 @@ class Article(models.Model):
     # Source and scores
     # Empty (NULL) for a story of our own: its address is its page here. NULLs never collide in
     # the unique constraint below, on SQLite and PostgreSQL alike.
-    web_url = models.URLField(
+    web_url = models.URLField(  # noqa: DJ001 - NULL on purpose: empty strings would collide in the unique index
         "web URL",
         max_length=URL_MAX_LENGTH,
         null=True,

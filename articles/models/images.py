@@ -56,15 +56,15 @@ class ArticleImage(Image):
         "credit", max_length=200, blank=True, help_text="Who took or owns the picture, e.g. “Jane Doe / Newsroom”."
     )
 
+    class Meta(Image.Meta):
+        verbose_name = "article image"
+
     def clean(self):
         super().clean()
         if self.file and not self.alt_text.strip():
             raise ValidationError(
                 {"alt_text": "Describe the picture: alt text is required for an uploaded image."}, code="alt_required"
             )
-
-    class Meta(Image.Meta):
-        verbose_name = "article image"
 
 
 class ProviderLogo(Image):

@@ -160,7 +160,7 @@ class Category(UniqueKeyMixin, models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:category", kwargs={"slug": self.slug})
+        return reverse("articles:category", kwargs={"name": self.slug})
 
     def make_key(self) -> str:
         return category_key(self.name)
