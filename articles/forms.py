@@ -94,6 +94,9 @@ class ArticleAdminForm(KeepStoredText):
         for name, label in self.LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label
+        if "slug" in self.fields:  # the model makes one from the headline (Article.save)
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Readable URL part; made from the headline when left empty."
 
     def clean_new_topics(self) -> list[str]:
         from .models import Topic

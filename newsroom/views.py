@@ -4,12 +4,15 @@ import mimetypes
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.static import serve
+
+RASTER_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
 
 @never_cache
@@ -49,21 +52,24 @@ def may_see_file(request, name: str) -> bool:
 
 @require_safe
 def media_file(request, path):
-    """An uploaded image from MEDIA_ROOT, under ``make run`` and ``make serve`` alike (WhiteNoise serves
-    static files only). Images only, inside MEDIA_ROOT only (``serve`` refuses "..")."""
+    """An uploaded image, under ``make run`` and ``make serve`` alike (WhiteNoise serves static files only).
+
+    Read through the default storage (a folder under MEDIA_ROOT in a real
+    deployment; it refuses ".." and absolute paths). Raster images only: an
+    SVG could carry script. A draft's image goes to staff only (see
+    ``may_see_file``), so it is never in a shared cache.
+    """
     if not settings.NEWSROOM_SERVE_MEDIA or "\x00" in path:
         raise Http404("No such file.")
-    content_type, _ = mimetypes.guess_type(path)
-    if (
-        not (content_type or "").startswith("image/")
-        or content_type == "image/svg+xml"
-        or not may_see_file(request, path)
-    ):
+    content_type, encoding = mimetypes.guess_type(path)
+    if encoding or content_type not in RASTER_IMAGES or not may_see_file(request, path):
         raise Http404("No such file.")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    if request.user.is_authenticated:
-        patch_cache_control(response, private=True, max_age=settings.MEDIA_MAX_AGE)
-    else:
-        patch_cache_control(response, public=True, max_age=settings.MEDIA_MAX_AGE)
+    try:
+        file = default_storage.open(path, "rb")
+    except (OSError, SuspiciousFileOperation):
+        raise Http404("No such file.") from None
+    response = FileResponse(file, content_type=content_type)
+    staff = request.user.is_active and request.user.is_staff
+    patch_cache_control(response, **{"private" if staff else "public": True}, max_age=settings.MEDIA_MAX_AGE)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

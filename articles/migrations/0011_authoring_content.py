@@ -43,7 +43,9 @@ def categories_from_text(apps, schema_editor):
             while slug in taken:
                 slug, number = f"{base}-{number}", number + 1
             taken.add(slug)
-            category = Category.objects.using(db).create(name=name, key=key, slug=slug)
+            # bulk_create: the historical model's save() is UniqueKeyMixin's, which needs make_key().
+            Category.objects.using(db).bulk_create([Category(name=name, key=key, slug=slug)])
+            category = Category.objects.using(db).get(key=key)
         texts = [text for text in counts if fold(text) == key]
         Article.objects.using(db).filter(category__in=texts, section__isnull=True).update(section=category)
 
