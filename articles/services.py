@@ -172,8 +172,9 @@ def article_transition(
 ) -> ArticleTransition:
     """Move the article along one transition, if the rules allow it; record it in history and the admin log.
 
-    Publishing an article with no publication date dates it: the go-live time
-    when it is scheduled (``go_live_at``, or the one stored), else now.
+    Publishing an article with no publication date dates it with the moment it
+    goes live: its go-live time when that is still to come (``go_live_at``, or
+    the one stored), else now.
     """
     locked = Article.objects.select_for_update().get(pk=article.pk)
     transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
@@ -181,7 +182,8 @@ def article_transition(
     dated = {}
     if transition.target == Article.Status.PUBLISHED and locked.published_at is None:
         # An undated story would sink below every dated one: it is dated the moment it goes live.
-        dated["published_at"] = go_live_at or locked.go_live_at or at
+        goes_live = go_live_at or locked.go_live_at
+        dated["published_at"] = goes_live if goes_live and goes_live > at else at
     record = ArticleTransition.objects.create(
         article=locked,
         name=transition.name,

@@ -162,6 +162,14 @@ def test_a_go_live_time_set_on_the_form_before_publishing_dates_the_story():
     assert article.published_at == go_live
 
 
+def test_a_go_live_time_already_past_dates_the_story_now():
+    article = own_story(go_live_at=timezone.now() - timedelta(days=2))
+    at = timezone.now()
+    with time_machine.travel(at, tick=False):
+        publish(article)
+    assert article.published_at == at
+
+
 def test_publishing_keeps_a_date_already_given():
     given = timezone.now() - timedelta(days=3)
     assert publish(own_story(published_at=given)).published_at == given
