@@ -369,3 +369,15 @@ def test_a_changelist_filter_by_category(client):
     culture = Category.objects.get(key="culture")
     response = client.get(CHANGELIST, {"section__id__exact": culture.pk})
     assert [a.title for a in response.context["cl"].result_list] == ["Filed"]
+
+
+def test_a_live_picture_is_public_and_cacheable_and_the_view_can_be_turned_off(client, settings):
+    article = own_story()
+    image = ArticleImage.objects.create(article=article, file=png(), alt_text="Red", position=0)
+    publish(article)
+    served = client.get(image.file.url)
+    assert served["Cache-Control"] == "public, max-age=86400"
+    assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+    settings.NEWSROOM_SERVE_MEDIA = False  # a web server serves MEDIA_ROOT instead
+    assert client.get(image.file.url).status_code == 404
