@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='article',
             name='published_at',
-            field=models.DateTimeField(blank=True, help_text='When the source published it (stored in UTC). Publishing fills an empty one with the go-live moment.', null=True, verbose_name='publication date'),
+            field=models.DateTimeField(blank=True, help_text="When it was published (stored in UTC): the source's date for an imported item. Publishing fills an empty one with the moment it goes live.", null=True, verbose_name='publication date'),
         ),
         migrations.AlterField(
             model_name='article',

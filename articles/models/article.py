@@ -215,7 +215,7 @@ class Article(models.Model):
         "publication date",
         null=True,
         blank=True,
-        help_text="When the source published it (stored in UTC). Publishing fills an empty one with the go-live moment.",
+        help_text="When it was published (stored in UTC): the source's date for an imported item. Publishing fills an empty one with the moment it goes live.",
     )
     quality = models.IntegerField("quality", null=True, blank=True, help_text="Editorial quality score, as given.")
     heat = models.IntegerField(
