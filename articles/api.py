@@ -32,12 +32,18 @@ def feed_datetime(value):
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
-def image_data(image) -> dict:
-    return {"url": image.src, "width": image.width, "height": image.height, "isCached": image.is_cached}
+def image_data(image, request=None) -> dict:
+    data = {"url": image.src, "width": image.width, "height": image.height, "isCached": image.is_cached}
+    if image.file and request is not None:
+        data["url"] = request.build_absolute_uri(image.src)  # an upload, served here
+    for key, attr in (("altText", "alt_text"), ("caption", "caption"), ("credit", "credit")):
+        if hasattr(image, attr):  # an article's own images
+            data[key] = getattr(image, attr) or None
+    return data
 
 
-def images_data(images) -> list[dict]:
-    return [image_data(image) for image in http_images(images)]
+def images_data(images, request=None) -> list[dict]:
+    return [image_data(image, request) for image in http_images(images)]
 
 
 def provider_data(provider) -> dict | None:
@@ -60,20 +66,23 @@ def related_data(link: RelatedLink) -> dict:
 
 
 def article_data(article: Article, request) -> dict:
+    """One article. A story of our own has its page here as ``webUrl`` too: that is its address."""
+    url = request.build_absolute_uri(article.get_absolute_url())
     return {
         "id": article.pk,
-        "url": request.build_absolute_uri(article.get_absolute_url()),
+        "url": url,
         "title": article.title,
         "excerpt": article.excerpt,
-        "category": article.category or None,
+        "category": article.section.name if article.section else article.category or None,
         "type": article.item_type or None,
-        "webUrl": http_url(article.web_url) or None,
+        "webUrl": url if article.is_own else http_url(article.web_url) or None,
         "originalUrl": http_url(article.original_url) or None,
         "ampWebUrl": http_url(article.amp_web_url) or None,
         "cdnAmpWebUrl": http_url(article.cdn_amp_web_url) or None,
         "publishedDateTime": feed_datetime(article.published_at),
         "provider": provider_data(article.provider),
-        "images": images_data(article.images.all()),
+        "authors": [{"name": name} for name in article.byline_names],
+        "images": images_data(article.images.all(), request),
         "topics": [topic.name for topic in article.topics.all()],
         "heat": article.heat,
         "quality": article.quality,

@@ -350,9 +350,20 @@ def connect_signals() -> None:
     """Called from ``ArticlesConfig.ready``: ORM writes anywhere (admin, shell, tests) bump the version."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import Article, ArticleImage, Provider, ProviderLogo, RelatedLink, RelatedLinkImage, Topic
+    from .models import (
+        Article,
+        ArticleAuthor,
+        ArticleImage,
+        Category,
+        Provider,
+        ProviderLogo,
+        RelatedLink,
+        RelatedLinkImage,
+        Topic,
+    )
 
-    for model in (Article, ArticleImage, Provider, ProviderLogo, RelatedLink, RelatedLinkImage, Topic):
+    models = (Article, ArticleAuthor, ArticleImage, Category, Provider, ProviderLogo, RelatedLink, RelatedLinkImage)
+    for model in (*models, Topic):
         uid = f"articles.caching:{model.__name__}"
         post_save.connect(on_content_saved, sender=model, dispatch_uid=f"{uid}:save")
         post_delete.connect(on_content_saved, sender=model, dispatch_uid=f"{uid}:delete")

@@ -20,14 +20,17 @@ class Facets:
     TOPIC_CHOICES = 24
 
     @cached_property
-    def _window(self) -> list[tuple[int, str, str, int | None]]:
-        """(id, category, type, provider id) of the window's articles, newest first."""
+    def _window(self) -> list[tuple[int, tuple[str, str] | None, str, int | None]]:
+        """(id, (category slug, name) or None, type, provider id) of the window's articles, newest first."""
         rows = (
             Article.objects.published()
             .order_by(*ranking.NEWEST)
-            .values_list("pk", "category", "item_type", "provider_id")
+            .values_list("pk", "section__slug", "section__name", "item_type", "provider_id")
         )
-        return list(rows[: ranking.HOT_WINDOW])
+        return [
+            (pk, (slug, name) if slug else None, item_type, provider_id)
+            for pk, slug, name, item_type, provider_id in rows[: ranking.HOT_WINDOW]
+        ]
 
     @property
     def ids(self) -> list[int]:
@@ -61,8 +64,9 @@ class Facets:
         return list(Provider.objects.filter(pk__in=ids).order_by("name"))
 
     @property
-    def categories(self) -> list[str]:
-        return sorted({category for _, category, _, _ in self._window if category}, key=str.casefold)
+    def categories(self) -> list[tuple[str, str]]:
+        """(slug, name) of the managed categories in the window, by name: one entry per category."""
+        return sorted({category for _, category, _, _ in self._window if category}, key=lambda c: c[1].casefold())
 
     @property
     def types(self) -> list[str]:

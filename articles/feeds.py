@@ -11,13 +11,16 @@ show them as HTML. Readers that show these as plain text then show a name
 with "<", ">" or "&" in it as escaped text, which is harmless.
 """
 
+import mimetypes
+from copy import copy
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
 from . import ranking
-from .models import Article, Provider, Topic
+from .models import Article, ArticleQuerySet, Provider, Topic, http_images
 from .rendering import plain_text
 from .site import conditional_page, site_description, site_name
 
@@ -34,6 +37,13 @@ class LatestRssFeed(Feed):
 
     link = "/"
     language = "en"
+    request = None  # set on the copy that writes one response (get_feed)
+
+    def get_feed(self, obj, request):
+        # One instance serves every request: the request goes on a copy, for the absolute image URLs.
+        feed = copy(self)
+        feed.request = request
+        return Feed.get_feed(feed, obj, request)
 
     def title(self, obj=None):
         return f"{site_name()}: latest news"
@@ -42,9 +52,10 @@ class LatestRssFeed(Feed):
         return site_description()
 
     def items(self, obj=None):
-        return (self.articles(obj).select_related("provider").prefetch_related("topics").order_by(*ranking.NEWEST))[
-            :FEED_SIZE
-        ]
+        articles = (
+            self.articles(obj).select_related("provider").prefetch_related("topics", "images", ArticleQuerySet.byline())
+        )
+        return articles.order_by(*ranking.NEWEST)[:FEED_SIZE]
 
     def articles(self, obj):
         return Article.objects.published()
@@ -62,7 +73,27 @@ class LatestRssFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
+        """The byline (RSS ``dc:creator``, Atom ``author``); an imported story without one names its source."""
+        names = item.byline_names
+        if names:
+            return escape(", ".join(names))
         return escape(item.provider.name) if item.provider else None
+
+    def item_enclosures(self, item):
+        """The lead picture when it is a file uploaded here, as an enclosure with its size and type.
+
+        A feed's image stays out: a feed of ours links only to this site
+        (caching the sources' images is issue 14's).
+        """
+        image = next(iter(image for image in http_images(item.images.all()) if image.file), None)
+        if image is None:
+            return []
+        url = self.request.build_absolute_uri(image.src) if self.request else image.src
+        try:
+            length = image.file.size
+        except OSError:  # the file is gone from the media folder
+            length = 0
+        return [Enclosure(url, str(length), mimetypes.guess_type(image.file.name)[0] or "image/jpeg")]
 
     def item_categories(self, item):
         return [escape(topic.name) for topic in item.topics.all()]

@@ -57,8 +57,10 @@ class ArticleFilter(django_filters.FilterSet):
     provider = django_filters.ModelChoiceFilter(
         label="Source", queryset=lambda request: Provider.objects.live(), to_field_name="slug", widget=forms.Select
     )
-    # Free text, offered as a select of the categories and types of recent articles.
-    category = django_filters.CharFilter(label="Category", field_name="category", max_length=100, widget=forms.Select)
+    # A category's slug and a free-text type, offered as selects of those of recent articles.
+    category = django_filters.CharFilter(
+        label="Category", field_name="section__slug", max_length=100, widget=forms.Select
+    )
     type = django_filters.CharFilter(label="Type", field_name="item_type", max_length=50, widget=forms.Select)
     # date_after / date_before, whole days, as an index-friendly range on the publication time.
     date = django_filters.DateFromToRangeFilter(label="Published", field_name="published_at")
@@ -110,16 +112,17 @@ class ArticleFilter(django_filters.FilterSet):
             if chosen and chosen not in providers:
                 providers.append(chosen)
             fields["provider"].widget.choices = [("", "Any source")] + [(p.slug, p.name) for p in providers]
+        types = [(value, value.capitalize()) for value in facets.types]
+        categories = [(slug, name[:1].upper() + name[1:]) for slug, name in facets.categories]
         for name, values, empty in (
-            ("category", facets.categories, "Any category"),
-            ("type", facets.types, "Any type"),
+            ("category", categories, "Any category"),
+            ("type", types, "Any type"),
         ):
             if name in fields:
-                values = list(values)
                 chosen = cleaned.get(name)
-                if chosen and chosen not in values:
-                    values.append(chosen)
-                fields[name].widget.choices = [("", empty)] + [(value, value.capitalize()) for value in values]
+                if chosen and chosen not in {value for value, _ in values}:
+                    values.append((chosen, chosen.capitalize()))
+                fields[name].widget.choices = [("", empty), *values]
         if "ordering" in fields:
             # The first option is what an empty choice means: relevance for a search, else the default.
             choices = [choice for choice in ORDERING_CHOICES if choice[0] != "relevance"]

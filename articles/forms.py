@@ -72,12 +72,41 @@ class ArticleAdminForm(KeepStoredText):
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
     )
 
+    new_topics = forms.CharField(
+        label="New topics",
+        required=False,
+        max_length=1000,
+        help_text=(
+            "Topics not in the list above, separated by commas, e.g. “Housing, Local elections”. "
+            "A name that matches an existing topic (case and spacing do not matter) files the story there instead."
+        ),
+    )
+
+    # What a writer knows these fields as.
+    LABELS = {"title": "Headline", "excerpt": "Standfirst", "section": "Category"}
+
     request = None  # set by WorkflowAdmin.get_form, which also sets the model and fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["edit_token"].initial = self.instance.edit_token
+        for name, label in self.LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+        if "slug" in self.fields:  # the model makes one from the headline (Article.save)
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Readable URL part; made from the headline when left empty."
+
+    def clean_new_topics(self) -> list[str]:
+        from .models import Topic
+
+        names = [" ".join(name.split()) for name in self.cleaned_data.get("new_topics", "").split(",")]
+        names = [name for name in names if name]
+        too_long = [name for name in names if len(name) > Topic._meta.get_field("name").max_length]
+        if too_long:
+            raise forms.ValidationError("A topic name has at most 200 characters.", code="topic_too_long")
+        return names
 
     def clean(self):
         cleaned_data = super().clean()

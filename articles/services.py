@@ -21,7 +21,8 @@ from django.utils.formats import date_format
 
 from . import workflow
 from .caching import content_changed_on_commit
-from .models import Article, ArticleImage, ArticleTransition, RelatedLink, Topic
+from .models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, Topic
+from .search import refresh_search_index
 
 
 class EditConflict(ValidationError):
@@ -78,8 +79,9 @@ def article_save(
     seen_token: str | None,
     is_edit: bool,
     topics: Iterable[Topic] | None = None,
-    parts: Iterable[ArticleImage | RelatedLink] = (),
-    removed_parts: Iterable[ArticleImage | RelatedLink] = (),
+    new_topic_names: Iterable[str] = (),
+    parts: Iterable[ArticleImage | RelatedLink | ArticleAuthor] = (),
+    removed_parts: Iterable[ArticleImage | RelatedLink | ArticleAuthor] = (),
     message: str | list = "",
     at: datetime | None = None,
 ) -> Article:
@@ -93,6 +95,12 @@ def article_save(
     edited_at/edited_by, which the importer respects. A save that changes
     nothing writes nothing. Each save adds one to the version and one entry
     to the admin's log (the article's History).
+
+    A new article gets its creator (``by``) as its byline unless the parts
+    name authors. ``new_topic_names`` are topics the writer typed: each is
+    the existing topic with the same key (case and spacing folded) or a new
+    one, spelled as typed, and is added to ``topics``. The category text
+    follows the managed category (``section``) when a person changes it.
     """
     adding = article.pk is None
     if adding:
@@ -116,7 +124,15 @@ def article_save(
     if is_edit:
         article.edited_at = at
         article.edited_by = by
+    if article.section_id != current.section_id:
+        article.category = article.section.name if article.section_id else ""
+    parts = list(parts)
+    if adding and not any(isinstance(part, ArticleAuthor) for part in parts):
+        parts.append(ArticleAuthor(user=by, position=0))
     article.save()
+    new_topics = [Topic.for_name(name) for name in new_topic_names if name.strip()]
+    if new_topics:
+        topics = [*(article.topics.all() if topics is None else topics), *new_topics]
     if topics is not None:
         article.topics.set(topics)
     for part in removed_parts:
@@ -152,12 +168,22 @@ def log(article: Article, *, by, flag: int, message: str | list, at: datetime) -
 
 @transaction.atomic
 def article_transition(
-    *, article: Article, name: str, by, comment: str = "", at: datetime | None = None
+    *, article: Article, name: str, by, comment: str = "", at: datetime | None = None, go_live_at=None
 ) -> ArticleTransition:
-    """Move the article along one transition, if the rules allow it; record it in history and the admin log."""
+    """Move the article along one transition, if the rules allow it; record it in history and the admin log.
+
+    Publishing an article with no publication date dates it with the moment it
+    goes live: its go-live time when that is still to come (``go_live_at``, or
+    the one stored), else now.
+    """
     locked = Article.objects.select_for_update().get(pk=article.pk)
     transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
     at = at or timezone.now()
+    dated = {}
+    if transition.target == Article.Status.PUBLISHED and locked.published_at is None:
+        # An undated story would sink below every dated one: it is dated the moment it goes live.
+        goes_live = go_live_at or locked.go_live_at
+        dated["published_at"] = goes_live if goes_live and goes_live > at else at
     record = ArticleTransition.objects.create(
         article=locked,
         name=transition.name,
@@ -167,10 +193,16 @@ def article_transition(
         at=at,
         comment=comment.strip(),
     )
-    Article.objects.filter(pk=locked.pk).update(status=transition.target, version=F("version") + 1, updated_at=at)
+    Article.objects.filter(pk=locked.pk).update(
+        status=transition.target, version=F("version") + 1, updated_at=at, **dated
+    )
     content_changed_on_commit(scheduled=(locked.go_live_at, locked.expires_at))  # update() sends no signal
+    if dated:
+        refresh_search_index([locked.pk])  # the index is keyed by the publication time
     article.status = transition.target
     article.version = locked.version + 1
+    if dated:
+        article.published_at = dated["published_at"]
     message = f"{transition.label}: {record}."
     if record.comment:
         message += f" Comment: {record.comment}"
@@ -194,7 +226,9 @@ def article_publish(
     """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time."""
     if go_live_at or expires_at:
         workflow.check_schedule(by, go_live_at, expires_at)
-    record = article_transition(article=article, name=workflow.PUBLISH.name, by=by, comment=comment)
+    record = article_transition(
+        article=article, name=workflow.PUBLISH.name, by=by, comment=comment, go_live_at=go_live_at
+    )
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at
         Article.objects.filter(pk=article.pk).update(go_live_at=go_live_at, expires_at=expires_at)

@@ -60,3 +60,7 @@ def one_line(text: str, limit: int | None = 300) -> str:
     if not text.isprintable():
         text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+
+
+def category_slug(name: str) -> str:
+    return short_slug(name, "category", 90)

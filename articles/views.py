@@ -8,6 +8,8 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
+from types import SimpleNamespace
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from .facets import Facets
 from .filters import ArticleFilter
-from .models import Article, Provider, Topic, http_images
+from .models import Article, Category, Provider, Topic, category_key, http_images
 from .rendering import clip, http_url, plain_text, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
@@ -118,15 +120,23 @@ def provider_page(request, slug):
 @require_safe
 @conditional_page
 def category_page(request, name):
-    articles = Article.objects.published().filter(category=name)
+    """A managed category's live articles, by its slug; another spelling of its name redirects to it."""
     # PostgreSQL refuses NUL in text, and no category is longer than its column.
-    if "\x00" in name or len(name) > Article._meta.get_field("category").max_length or not articles.exists():
+    if "\x00" in name or len(name) > Category._meta.get_field("slug").max_length:
         raise Http404("No live articles in this category.")
+    category = Category.objects.live().filter(slug=name).first()
+    if category is None:
+        # /category/News/ from before categories were managed, or a name typed by hand.
+        category = Category.objects.live().filter(key=category_key(name)).first()
+        if category is None:
+            raise Http404("No live articles in this category.")
+        return redirect(category, permanent=True)
+    heading = category.name[:1].upper() + category.name[1:]
     return render_list(
         request,
-        articles,
-        heading=name.capitalize(),
-        description=f"{name.capitalize()}: the latest stories on {site_name()}.",
+        Article.objects.published().filter(section=category),
+        heading=heading,
+        description=f"{heading}: the latest stories on {site_name()}.",
         fixed=("category",),
         kicker="Section",
     )
@@ -164,6 +174,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
     images = http_images(article.images.all())
     lead_image = images[0] if images else None
     canonical = absolute(request, article.get_absolute_url())
+    authors = article.byline_names
     facets = Facets()
     title, excerpt = plain_text(article.title), plain_text(article.excerpt)
     embed = video_embed(article.featured_content)
@@ -186,13 +197,33 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "meta_description": clip(excerpt, 300),
         "canonical_url": canonical,
         "og_type": "article",
-        "og_image": lead_image,
+        "og_image": lead_image
+        and SimpleNamespace(src=absolute(request, lead_image.src), width=lead_image.width, height=lead_image.height),
         "noindex": preview,
-        "json_ld": None if preview else news_article_json_ld(article, canonical, title, excerpt, images),
+        "authors": authors,
+        "updated_at": updated_after_publication(article),
+        "json_ld": None
+        if preview
+        else news_article_json_ld(
+            article, canonical, title, excerpt, [absolute(request, image.src) for image in images], authors
+        ),
     }
 
 
-def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: str, images) -> dict:
+UPDATE_SHOWN_AFTER = 60  # seconds: a save in the minute of publication is not an update readers need to see
+
+
+def updated_after_publication(article: Article):
+    """When a person last changed the story after it was published, or None: the page then says "Updated"."""
+    edited, published = article.edited_at, article.published_at
+    if edited and published and (edited - published).total_seconds() > UPDATE_SHOWN_AFTER:
+        return edited
+    return None
+
+
+def news_article_json_ld(
+    article: Article, canonical: str, title: str, excerpt: str, image_urls: list[str], authors: list[str] = ()
+) -> dict:
     """schema.org NewsArticle for search engines; the template writes it escaped for a <script> element."""
     data = {
         "@context": "https://schema.org",
@@ -202,13 +233,15 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
-        "image": [image.src for image in images],
+        "image": image_urls,
         "keywords": [topic.name for topic in article.topics.all()],
         "publisher": {"@type": "Organization", "name": site_name()},
     }
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
-    if article.provider:
+    if authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in authors]
+    elif article.provider:
         data["author"] = {"@type": "Organization", "name": article.provider.name}
     if http_url(article.web_url):
         data["isBasedOn"] = article.web_url

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -6,11 +7,12 @@ from articles import views
 from articles.caching import cache_public_page
 from articles.site import conditional_page
 from articles.sitemaps import SITEMAPS, news_sitemap
-from newsroom.views import healthz
+from newsroom.views import healthz, media_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

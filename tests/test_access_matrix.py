@@ -93,6 +93,12 @@ ADMIN = {
     "articles_topic_change": (LOGIN, 200, 200, 200),
     "articles_topic_delete": (LOGIN, 403, 200, 200),
     "articles_topic_history": (LOGIN, 200, 200, 200),
+    # Categories: a managed list; writers pick from it on the article form and may read it here.
+    "articles_category_changelist": (LOGIN, 200, 200, 200),
+    "articles_category_add": (LOGIN, 403, 200, 200),
+    "articles_category_change": (LOGIN, 200, 200, 200),
+    "articles_category_delete": (LOGIN, 403, 200, 200),
+    "articles_category_history": (LOGIN, 200, 200, 200),
     # Seed files are written by the importer: editors may read them, writers not at all, nobody adds one.
     "articles_seedfile_changelist": (LOGIN, 403, 200, 200),
     "articles_seedfile_add": (LOGIN, 403, 403, 403),
@@ -149,6 +155,7 @@ def build_world() -> dict:
         "articles_article": draft,
         "articles_provider": provider,
         "articles_topic": topic,
+        "articles_category": live.section,
         "articles_seedfile": SeedFile.objects.create(
             content_hash="0" * 64, path="fixtures/x.md", article=live, outcome=SeedFile.Outcome.CREATED
         ),

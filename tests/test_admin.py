@@ -49,8 +49,8 @@ def bulk_articles(number: int, providers: list[Provider], topic: Topic, start: i
     )
 
 
-# The user, their permissions (2), the count, the rows, the distinct categories
-# and types; a chosen provider or topic adds its name. The publication-date
+# The user, their permissions (2), the count, the rows, the managed categories
+# and the distinct types; a chosen provider or topic adds its name. The publication-date
 # filter is a list of ranges and costs none (no date_hierarchy: see
 # docs/PERFORMANCE.md). Reading the session adds one without Redis (``session_queries``).
 QUERY_CASES = [
@@ -171,10 +171,9 @@ def test_the_change_form_groups_fields_and_shows_inlines_in_order(client):
     response = client.get(change_url(article))
     page = response.content.decode()
     assert [fieldset.name for fieldset in response.context["adminform"]] == [
-        "Content",
-        "Source and scores",
+        "Story",
         "Workflow",
-        "Raw import data",
+        "Source feed",
     ]
     assert page.index("First link") < page.index("Second link")
     assert "https://img.example/1.jpg" in page

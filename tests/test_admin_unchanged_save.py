@@ -132,7 +132,7 @@ def test_a_real_change_is_still_an_edit_and_only_the_changed_text_is_rewritten(c
     assert article.title.endswith("!")
     assert article.excerpt == excerpt
     assert article.edited_by == editor
-    assert LogEntry.objects.get().get_change_message() == "Changed Title."
+    assert LogEntry.objects.get().get_change_message() == "Changed Headline."  # the form's label
 
 
 @pytest.mark.parametrize(

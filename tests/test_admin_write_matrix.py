@@ -33,8 +33,10 @@ from django.utils import timezone
 
 from articles.models import (
     Article,
+    ArticleAuthor,
     ArticleImage,
     ArticleTransition,
+    Category,
     Provider,
     ProviderLogo,
     RelatedLink,
@@ -63,11 +65,14 @@ RULES = {
     "articles.article": {"add": STAFF, "change": CONTENT, "delete": EDITORS},
     "articles.article > articles.relatedlink": {"add": CONTENT, "change": CONTENT, "delete": CONTENT},
     "articles.article > articles.articleimage": {"add": CONTENT, "change": CONTENT, "delete": CONTENT},
+    "articles.article > articles.articleauthor": {"add": CONTENT, "change": CONTENT, "delete": CONTENT},
     # The workflow history is written by transitions only.
     "articles.article > articles.articletransition": {"add": NOBODY, "change": NOBODY, "delete": NOBODY},
     "articles.provider": {"add": EDITORS, "change": EDITORS, "delete": EDITORS},
     "articles.provider > articles.providerlogo": {"add": EDITORS, "change": EDITORS, "delete": EDITORS},
     "articles.topic": {"add": EDITORS, "change": EDITORS, "delete": EDITORS},
+    # The managed list of categories; writers pick from it (and may add topics from the article form only).
+    "articles.category": {"add": EDITORS, "change": EDITORS, "delete": EDITORS},
     # Seed files are the importer's record of what it read: nobody writes one by hand.
     "articles.seedfile": {"add": NOBODY, "change": NOBODY, "delete": SUPERUSER},
     "auth.user": {"add": SUPERUSER, "change": SUPERUSER, "delete": SUPERUSER},
@@ -136,6 +141,16 @@ RECIPES = {
         lambda article: ArticleImage.objects.create(article=article, url="https://img.example/lead.jpg"),
         {"position": "5", "url": "https://phish.example/added.jpg"},
         ("url", "https://phish.example/lead.jpg"),
+    ),
+    "articles.articleauthor": Recipe(
+        lambda article: ArticleAuthor.objects.create(article=article, name="Jane Writer"),
+        {"position": "5", "name": "Added author {n}"},
+        ("name", "Changed author {n}"),
+    ),
+    "articles.category": Recipe(
+        lambda state: Category.objects.create(name=f"Category {next(_numbers)}", slug=f"category-{next(_numbers)}"),
+        {"name": "Added category {n}", "slug": "added-category-{n}"},
+        ("name", "Changed category {n}"),
     ),
     "articles.articletransition": Recipe(
         lambda article: ArticleTransition.objects.create(
@@ -384,7 +399,14 @@ def article_content_models() -> list[type[models.Model]]:
 
 
 def test_the_parts_of_an_article_are_what_this_file_thinks():
-    assert set(article_content_models()) == {ArticleImage, RelatedLink, RelatedLinkImage, ArticleTransition, SeedFile}
+    assert set(article_content_models()) == {
+        ArticleAuthor,
+        ArticleImage,
+        RelatedLink,
+        RelatedLinkImage,
+        ArticleTransition,
+        SeedFile,
+    }
 
 
 # Seed files are the importer's record, in the matrix above; the rest is content, edited on the article's page.
@@ -399,6 +421,7 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
     link = RelatedLink.objects.create(article=live, title="Good link", web_url="https://ok.example/link")
     rows = {
         ArticleImage: lambda: ArticleImage.objects.create(article=live, url="https://img.example/lead.jpg"),
+        ArticleAuthor: lambda: ArticleAuthor.objects.create(article=live, name="Jane Writer"),
         RelatedLink: lambda: link,
         RelatedLinkImage: lambda: RelatedLinkImage.objects.create(related_link=link, url="https://img.example/l.jpg"),
         ArticleTransition: lambda: ArticleTransition.objects.create(

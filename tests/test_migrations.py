@@ -70,3 +70,28 @@ def test_bodies_already_stored_are_rendered_by_the_migration_that_adds_their_htm
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     assert stored == {"Kept": "<p>Some <em>text</em>.</p>\n", "Empty": "", "Huge": BODY_TOO_LARGE_HTML}
+
+
+def test_category_texts_already_stored_become_one_managed_category_per_name(transactional_db):
+    apps = migrate([("articles", "0010_search_index")])
+    Article = apps.get_model("articles", "Article")
+    for number, category in enumerate(["news", "News", "news", "Analysis", " analysis ", "Analysis", ""]):
+        Article.objects.create(title=f"A{number}", slug="a", web_url=f"https://e.org/{number}", category=category)
+    try:
+        apps = migrate([("articles", "0011_authoring_content")])
+
+        Category = apps.get_model("articles", "Category")
+        categories = list(Category.objects.order_by("key").values_list("name", "key", "slug"))
+        filed = dict(apps.get_model("articles", "Article").objects.values_list("title", "section__key"))
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    assert categories == [("Analysis", "analysis", "analysis"), ("news", "news", "news")]  # the most used spelling
+    assert filed == {
+        "A0": "news",
+        "A1": "news",
+        "A2": "news",
+        "A3": "analysis",
+        "A4": "analysis",
+        "A5": "analysis",
+        "A6": None,
+    }

@@ -8,11 +8,13 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from .. import workflow
 from ..forms import ArticleAdminForm
-from ..models import Article, ArticleImage, ArticleTransition, RelatedLink, SeedFile
+from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
 from .workflow import ArticlePartInline, WorkflowAdmin
 
@@ -28,9 +30,24 @@ class RelatedLinkInline(ArticlePartInline, admin.StackedInline):
     autocomplete_fields = ["provider"]
 
 
-class ArticleImageInline(ArticlePartInline, admin.TabularInline):
+class ArticleAuthorInline(ArticlePartInline, admin.TabularInline):
+    """The byline: staff members or contributors' names, in order. A new story's creator is its author
+    unless the form names others (services.article_save)."""
+
+    model = ArticleAuthor
+    fields = ["position", "user", "name"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ArticleImageInline(ArticlePartInline, admin.StackedInline):
+    """Pictures: an upload (alt text required) or a feed's URL, each with its caption and credit."""
+
     model = ArticleImage
-    fields = ["position", "url", "width", "height", "is_cached", "file"]
+    fields = [("file", "position"), "alt_text", ("caption", "credit"), ("url", "width", "height", "is_cached")]
 
 
 class ArticleTransitionInline(admin.TabularInline):
@@ -65,12 +82,12 @@ class ArticleChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters).defer(*self.LARGE_FIELDS)
 
 
-# The change form's sections.
-CONTENT = ["title", "slug", "excerpt", "body", ("category", "item_type"), "provider", "topics", "featured_content"]
-SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", "published_at", ("quality", "heat")]
-SOURCE += ["published_flag"]
-WORKFLOW = ["status_badge", ("go_live_at", "expires_at"), "transition_comment", ("edited_at", "edited_by")]
-WORKFLOW += ["edit_token"]
+# The change form's sections: what a writer writes first; what came from a feed last, collapsed.
+CONTENT = ["title", "excerpt", "body", "section", "topics", "new_topics"]
+WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), "transition_comment"]
+WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token"]
+SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", ("quality", "heat"), "published_flag"]
+SOURCE += ["provider", ("category", "item_type"), "featured_content"]
 RAW_IMPORT = ["source_file", ("imported_at", "source_hash"), ("conflict_file", "conflict_at"), "secured_blob"]
 RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
@@ -90,7 +107,7 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
         VisibilityFilter,
         ProviderFilter,
         TopicFilter,
-        ("category", IndexedValuesFilter),
+        "section",  # the managed categories: one short query, however many articles
         ("item_type", IndexedValuesFilter),
         QualityBandFilter,
     ]
@@ -100,23 +117,31 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
-    autocomplete_fields = ["provider", "topics"]
+    autocomplete_fields = ["provider", "topics", "section"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [RelatedLinkInline, ArticleImageInline, ArticleTransitionInline]
+    inlines = [ArticleAuthorInline, ArticleImageInline, RelatedLinkInline, ArticleTransitionInline]
     fieldsets = [
-        ("Content", {"fields": CONTENT}),
-        ("Source and scores", {"fields": SOURCE}),
+        ("Story", {"fields": CONTENT}),
         ("Workflow", {"fields": WORKFLOW}),
         (
-            "Raw import data",
+            "Source feed",
             {
                 "classes": ["collapse"],
-                "description": "As the seed file gave it; kept so that export gives the file back. Read-only.",
-                "fields": RAW_IMPORT,
+                "description": (
+                    "What the seed file gave, kept so that export gives the file back. Empty for a story of our "
+                    "own: without a web URL its address is its page on this site. Only editors change these."
+                ),
+                "fields": SOURCE + RAW_IMPORT,
             },
         ),
     ]
     readonly_fields = ["status_badge", "edited_at", "edited_by", *flatten(RAW_IMPORT)]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if not workflow.may_schedule(request.user):  # writers: what came from a feed is shown, not edited
+            readonly += [name for name in flatten(SOURCE) if name not in readonly]
+        return readonly
 
     @property
     def media(self):

@@ -3,7 +3,7 @@ and the seed files the importer read."""
 
 from django.contrib import admin
 
-from ..models import Provider, ProviderLogo, SeedFile, Topic
+from ..models import Category, Provider, ProviderLogo, SeedFile, Topic
 
 
 class ProviderLogoInline(admin.TabularInline):
@@ -23,6 +23,15 @@ class ProviderAdmin(admin.ModelAdmin):
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """The managed list of sections. The importer adds a feed's new category here; editors rename or merge."""
+
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -190,6 +190,7 @@ class WorkflowAdmin:
             seen_token=form.cleaned_data.get("edit_token") if change else None,
             is_edit=not change or self.edits_content(form, parts + removed_parts),
             topics=form.cleaned_data.get("topics"),
+            new_topic_names=form.cleaned_data.get("new_topics") or (),
             parts=parts,
             removed_parts=removed_parts,
             message=self.construct_change_message(request, form, formsets, not change),

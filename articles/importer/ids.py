@@ -1,16 +1,19 @@
-"""The ids of providers and topics for one run: looked up once each, created when missing.
+"""The ids of providers, topics and categories for one run: looked up once each, created when missing.
 
-Many articles share a provider or a topic. A batch first makes sure each one
-it names exists (``create_missing_providers``, ``create_missing_topics``),
-then asks for ids by domain or name. A new row gets a slug no other row has.
+Many articles share a provider, a topic or a category. A batch first makes
+sure each one it names exists (``create_missing_providers``,
+``create_missing_topics``, ``create_missing_categories``), then asks for ids
+by domain or name. A new row gets a slug no other row has. A category is
+found by its key (case and spacing folded), so "News" in one file and "news"
+in another are one category, named as first seen.
 """
 
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError
 
-from ..models import Provider, ProviderLogo, Topic, provider_key, topic_key
-from ..text import provider_slug, topic_slug
+from ..models import Category, Provider, ProviderLogo, Topic, category_key, provider_key, topic_key
+from ..text import category_slug, provider_slug, topic_slug
 from .validate import ProviderRecord
 
 
@@ -20,6 +23,7 @@ class ProviderTopicIds:
     def __init__(self):
         self.providers: dict[str, int] = {}  # provider_key -> id
         self.topics: dict[str, int] = {}  # topic_key -> id
+        self.categories: dict[str, int] = {}  # category_key -> id
 
     def create_missing_providers(self, records: Iterable[ProviderRecord]) -> None:
         """Look up the providers of ``records``; create those that do not exist yet, with their logos."""
@@ -64,6 +68,30 @@ class ProviderTopicIds:
         rows = dict(Topic.objects.filter(key__in=list(wanted)).values_list("key", "id"))
         self.topics.update(rows)
         return set(rows)
+
+    def create_missing_categories(self, names: Iterable[str]) -> None:
+        """Look up the categories ``names`` (non-empty texts); create those that do not exist yet."""
+        missing = self._missing(
+            (name for name in names if category_key(name)), category_key, self.categories, self._load_categories
+        )
+        if missing:
+            insert_with_free_slugs(
+                Category,
+                {
+                    key: Category(name=" ".join(name.split()), key=key, slug=category_slug(name))
+                    for key, name in missing.items()
+                },
+                present=lambda: self._load_categories(missing),
+            )
+
+    def _load_categories(self, wanted: dict) -> set[str]:
+        rows = dict(Category.objects.filter(key__in=list(wanted)).values_list("key", "id"))
+        self.categories.update(rows)
+        return set(rows)
+
+    def category_id(self, name: str) -> int | None:
+        key = category_key(name or "")
+        return self.categories[key] if key else None
 
     @staticmethod
     def _missing(items: Iterable, key_of: Callable, known: dict, load: Callable[[dict], object]) -> dict:

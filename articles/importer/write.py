@@ -49,6 +49,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         if provider
     )
     ids.create_missing_topics(name for record in records for name in record.topics)
+    ids.create_missing_categories(record.values.get("category") or "" for record in records)
     now = timezone.now()
     by_outcome = {outcome: [] for outcome in Outcome}
     for record, outcome in zip(records, outcomes, strict=True):
@@ -125,6 +126,7 @@ def article_fields(record: SeedRecord, ids: ProviderTopicIds, now) -> dict:
     return {
         **record.values,
         "provider_id": ids.provider_id(record.provider),
+        "section_id": ids.category_id(record.values.get("category")),
         "provider_data": record.provider_data,
         "topic_names": record.topic_names,
         "extra": record.extra,

@@ -1,7 +1,8 @@
 """The data model, one module per concern; everything is importable from ``articles.models``.
 
 - ``keys``: how providers and topics are told apart (case-insensitive keys).
-- ``sources``: providers and topics.
+- ``sources``: providers, topics and categories.
+- ``authors``: bylines.
 - ``article``: the article and the rules for reading it (``ArticleQuerySet``).
 - ``images``, ``related``: an article's images and its related coverage.
 - ``history``: its moves through the workflow.
@@ -10,20 +11,23 @@
 """
 
 from .article import Article, ArticleQuerySet, expired_at, scheduled_at
+from .authors import ArticleAuthor
 from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
-from .keys import URL_MAX_LENGTH, UniqueKeyMixin, provider_key, topic_key
+from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .related import RelatedLink
 from .site import ContentVersion
-from .sources import Provider, Topic
+from .sources import Category, Provider, Topic
 
 __all__ = [
     "URL_MAX_LENGTH",
     "Article",
+    "ArticleAuthor",
     "ArticleImage",
     "ArticleQuerySet",
     "ArticleTransition",
+    "Category",
     "ContentVersion",
     "Image",
     "Provider",
@@ -33,6 +37,7 @@ __all__ = [
     "SeedFile",
     "Topic",
     "UniqueKeyMixin",
+    "category_key",
     "expired_at",
     "http_images",
     "provider_key",

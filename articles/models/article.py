@@ -15,7 +15,7 @@ from ..rendering import body_html_or_note, check_body
 from ..text import article_slug
 from .images import http_images
 from .keys import URL_MAX_LENGTH
-from .sources import Provider, Topic
+from .sources import Category, Provider, Topic
 
 
 # What the desk sees, each written once: the filters below and status_counts() share them.
@@ -55,23 +55,32 @@ class ArticleQuerySet(models.QuerySet):
 
     # What each page type loads with its articles: a fixed number of queries, however many articles.
 
+    @staticmethod
+    def byline():
+        """The prefetch of the byline's names, with their accounts: one query."""
+        from .authors import ArticleAuthor
+
+        return models.Prefetch("authors", queryset=ArticleAuthor.objects.select_related("user"))
+
     def for_cards(self):
         """With what a story card shows: the source, the topics and the images."""
-        return self.select_related("provider").prefetch_related("topics", "images")
+        return self.select_related("provider", "section").prefetch_related("topics", "images")
 
     def for_article_page(self):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""
         from .related import RelatedLink
 
         related = RelatedLink.objects.select_related("provider")
-        return self.for_cards().prefetch_related("provider__logos", models.Prefetch("related_links", queryset=related))
+        return self.for_cards().prefetch_related(
+            "provider__logos", models.Prefetch("related_links", queryset=related), self.byline()
+        )
 
     def for_api(self):
         """With what the JSON API gives besides a card's: the related coverage, its sources and images."""
         from .related import RelatedLink
 
         related = RelatedLink.objects.select_related("provider").prefetch_related("images")
-        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related))
+        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related), self.byline())
 
     def for_export(self):
         """With everything a seed file holds."""
@@ -147,7 +156,21 @@ class Article(models.Model):
         editable=False,
         help_text="The body rendered and sanitized when it was written; pages show this, never render Markdown.",
     )
-    category = models.CharField("category", max_length=100, blank=True, help_text="Free text, e.g. “news”.")
+    category = models.CharField(
+        "category as given",
+        max_length=100,
+        blank=True,
+        help_text="The seed file's category text in its own spelling, kept for export; the site uses the category below.",
+    )
+    section = models.ForeignKey(
+        Category,
+        verbose_name="category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The section of the site the story belongs to, from the managed list of categories.",
+    )
     item_type = models.CharField(
         "type", max_length=50, blank=True, help_text="The kind of item, e.g. article, video, slideshow."
     )
@@ -169,10 +192,17 @@ class Article(models.Model):
     topics = models.ManyToManyField(Topic, verbose_name="topics", blank=True, related_name="articles")
 
     # Source and scores
-    web_url = models.URLField(
+    # Empty (NULL) for a story of our own: its address is its page here. NULLs never collide in
+    # the unique constraint below, on SQLite and PostgreSQL alike.
+    web_url = models.URLField(  # noqa: DJ001 - NULL on purpose: empty strings would collide in the unique index
         "web URL",
         max_length=URL_MAX_LENGTH,
-        help_text="The article's address at its source; the identity used when seed files are imported.",
+        null=True,
+        blank=True,
+        help_text=(
+            "The article's address at its source; the identity used when seed files are imported. "
+            "Empty for a story of our own: its address is then its page on this site."
+        ),
     )
     original_url = models.URLField(
         "original URL", max_length=URL_MAX_LENGTH, blank=True, help_text="Where the item was first found."
@@ -182,7 +212,10 @@ class Article(models.Model):
         "CDN AMP URL", max_length=URL_MAX_LENGTH, blank=True, help_text="The AMP version on the AMP cache."
     )
     published_at = models.DateTimeField(
-        "publication date", null=True, blank=True, help_text="When the source published it (stored in UTC)."
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="When it was published (stored in UTC): the source's date for an imported item. Publishing fills an empty one with the moment it goes live.",
     )
     quality = models.IntegerField("quality", null=True, blank=True, help_text="Editorial quality score, as given.")
     heat = models.IntegerField(
@@ -292,7 +325,6 @@ class Article(models.Model):
             models.Index(fields=["-quality"], name="article_quality"),
             models.Index(fields=["status", "go_live_at"], name="article_status_go_live"),
             models.Index(fields=["provider", "status", "-published_at"], name="article_provider_published"),
-            models.Index(fields=["category"], name="article_category"),
             models.Index(fields=["item_type"], name="article_type"),
         ]
         constraints = [
@@ -311,6 +343,11 @@ class Article(models.Model):
     def save(self, *args, update_fields=None, **kwargs):
         if not self.slug:
             self.slug = article_slug(self.title)
+        if self.section_id is None and self.category and (update_fields is None or "category" in update_fields):
+            # Text given without a category (a script, a test): the managed category with its key.
+            self.section = Category.for_name(self.category)
+            if update_fields is not None:
+                update_fields = {*update_fields, "section"}
         # The body's HTML is made here, once per write of the body or title (the title drops a repeated headline).
         sources = {"body", "title"}
         written = sources - self.get_deferred_fields() if update_fields is None else sources & set(update_fields)
@@ -322,6 +359,16 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    @property
+    def is_own(self) -> bool:
+        """A story of our own: written here, with no source URL; its canonical address is its page on this site."""
+        return not self.web_url
+
+    @property
+    def byline_names(self) -> list[str]:
+        """The authors' names in order (of the prefetched ``authors``), empty when the story has none."""
+        return [name for name in (author.display_name for author in self.authors.all()) if name]
 
     @property
     def lead_image(self):

@@ -1,5 +1,6 @@
 """Images as feeds describe them, with an optional uploaded file: an article's, a provider's logos, a related link's."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from ..rendering import http_url
@@ -7,8 +8,9 @@ from .keys import URL_MAX_LENGTH
 
 
 def http_images(images) -> list:
-    """The images readers may be shown, in order: those whose source is an absolute http(s) URL."""
-    return [image for image in images if http_url(image.src)]
+    """The images readers may be shown, in order: an uploaded file (served from MEDIA_URL), or an
+    absolute http(s) URL."""
+    return [image for image in images if image.file or http_url(image.url)]
 
 
 class Image(models.Model):
@@ -43,9 +45,26 @@ class Image(models.Model):
 
 class ArticleImage(Image):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="images")
+    alt_text = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the picture shows, for readers who cannot see it. Required for an uploaded file.",
+    )
+    caption = models.CharField("caption", max_length=500, blank=True, help_text="Shown under the picture.")
+    credit = models.CharField(
+        "credit", max_length=200, blank=True, help_text="Who took or owns the picture, e.g. “Jane Doe / Newsroom”."
+    )
 
     class Meta(Image.Meta):
         verbose_name = "article image"
+
+    def clean(self):
+        super().clean()
+        if self.file and not self.alt_text.strip():
+            raise ValidationError(
+                {"alt_text": "Describe the picture: alt text is required for an uploaded image."}, code="alt_required"
+            )
 
 
 class ProviderLogo(Image):

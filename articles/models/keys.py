@@ -10,6 +10,11 @@ def topic_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def category_key(name: str) -> str:
+    """The identity of a category name: as a topic's, case-insensitive with runs of spaces folded."""
+    return topic_key(name)
+
+
 def provider_key(domain: str) -> str:
     """The identity of a domain: case-insensitive, in every script.
 

@@ -4,7 +4,20 @@ from django.db import models
 from django.urls import reverse
 
 from .images import http_images
-from .keys import UniqueKeyMixin, provider_key, topic_key
+from .keys import UniqueKeyMixin, category_key, provider_key, topic_key
+
+
+def row_for_name(model, key: str, name: str, slug: str):
+    """The row of ``model`` (a topic or a category) with ``key``; made, spelled as given, with a free slug, if none."""
+    found = model.objects.filter(key=key).first()
+    if found:
+        return found
+    taken = set(model.objects.filter(slug__startswith=slug).values_list("slug", flat=True))
+    free, number = slug, 2
+    while free in taken:
+        free, number = f"{slug}-{number}", number + 1
+    row, _ = model.objects.get_or_create(key=key, defaults={"name": " ".join(name.split()), "slug": free})
+    return row
 
 
 class ArticleGroupQuerySet(models.QuerySet):
@@ -34,6 +47,10 @@ class ProviderQuerySet(ArticleGroupQuerySet):
 
 class TopicQuerySet(ArticleGroupQuerySet):
     articles_lookup = "topics"
+
+
+class CategoryQuerySet(ArticleGroupQuerySet):
+    articles_lookup = "section"
 
 
 class Provider(UniqueKeyMixin, models.Model):
@@ -102,3 +119,55 @@ class Topic(UniqueKeyMixin, models.Model):
 
     def make_key(self) -> str:
         return topic_key(self.name)
+
+    @classmethod
+    def for_name(cls, name: str) -> "Topic":
+        """The topic with ``name``'s key (case and spacing folded), made when there is none: how a writer adds one."""
+        from ..text import topic_slug
+
+        return row_for_name(cls, topic_key(name), name, topic_slug(name))
+
+
+class Category(UniqueKeyMixin, models.Model):
+    """A section of the site (“news”, “analysis”): a managed list, one row per name whatever its case.
+
+    Articles point at one (``Article.section``). The importer maps a seed
+    file's category text onto the row with the same key, creating it when it
+    is new, so “News” and “news” are one category; the feed's own spelling
+    stays in ``Article.category`` for export.
+    """
+
+    name = models.CharField("name", max_length=100, help_text="As readers see it in the menu, e.g. “News”.")
+    key = models.CharField(
+        "matching key",
+        max_length=100,
+        unique=True,
+        editable=False,
+        help_text="The name folded to lower case with single spaces; two names with one key are one category.",
+    )
+    slug = models.SlugField("slug", max_length=100, unique=True, help_text="The category page's URL part.")
+
+    key_source = "name"
+    duplicate_message = "A category with this name already exists (case and spacing do not matter)."
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:category", kwargs={"name": self.slug})
+
+    def make_key(self) -> str:
+        return category_key(self.name)
+
+    @classmethod
+    def for_name(cls, name: str) -> "Category":
+        """The category with ``name``'s key, made (spelled as given, with a free slug) when there is none."""
+        from ..text import category_slug
+
+        return row_for_name(cls, category_key(name), name, category_slug(name))

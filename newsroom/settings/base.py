@@ -152,6 +152,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Uploaded images are served by newsroom.views.media_file (drafts' images to staff only), under
+# runserver and gunicorn alike; NEWSROOM_SERVE_MEDIA=false when a web server serves MEDIA_ROOT itself.
+NEWSROOM_SERVE_MEDIA = env_bool("NEWSROOM_SERVE_MEDIA", True)
+MEDIA_MAX_AGE = 60 * 60 * 24  # browsers keep an image a day; a replaced upload gets a new name
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"  # after signing in with no (or an unsafe) "next"
