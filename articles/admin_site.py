@@ -13,8 +13,22 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.core.exceptions import BadRequest
 
+from .site import site_name
+
 
 class NewsroomAdminSite(admin.AdminSite):
+    """Branded with the site's name (``NEWSROOM_SITE_NAME``), read on each request so a settings change shows."""
+
+    @property
+    def site_header(self):
+        return site_name()
+
+    @property
+    def site_title(self):
+        return site_name()
+
+    index_title = "Editorial desk"
+
     def admin_view(self, view, cacheable=False):
         """Every admin page answers 400 to a query string with a NUL character.
 
