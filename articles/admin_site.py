@@ -46,6 +46,13 @@ class NewsroomAdminSite(admin.AdminSite):
 
         return refuse_nul
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .admin.preview import body_preview  # here: articles.admin registers on this site, made first
+
+        return [path("preview-body/", self.admin_view(body_preview), name="body_preview"), *super().get_urls()]
+
 
 class AdminConfig(DjangoAdminConfig):
     default_site = "articles.admin_site.NewsroomAdminSite"
