@@ -152,7 +152,8 @@ def test_bulk_off_site_actions_list_the_stories_and_change_nothing_until_confirm
     data: dict[str, list[str]] = {}
     for name, value in fields:
         data.setdefault(name, []).append(value)
-    assert data["post"] == ["yes"] and data["action"] == [action]
+    assert data["post"] == ["yes"]
+    assert data["action"] == [action]
     assert sorted(map(int, data["_selected_action"])) == sorted(a.pk for a in live)
     response = client.post(CHANGELIST, data)
     assert response.status_code == 302
@@ -176,7 +177,8 @@ def test_bulk_publish_needs_no_confirmation(client):
 def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
     client.force_login(make_user("editor"))
     page = client.get(reverse("admin:index")).content.decode()
-    assert "Django administration" not in page and "Django site admin" not in page
+    assert "Django administration" not in page
+    assert "Django site admin" not in page
     assert '<div id="site-name"><a href="/admin/">Newsroom</a></div>' in page
     assert "<title>Editorial desk | Newsroom</title>" in page
     assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg"', page)
