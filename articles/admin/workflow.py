@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from .. import services, workflow
 from ..forms import KeepStoredText
+from .a11y import NamedInputs
 
 # Form fields whose change is not a change of content (see WorkflowAdmin.save_related).
 SCHEDULE_FIELDS = {"go_live_at", "expires_at"}
@@ -55,7 +56,7 @@ def bulk_action(transition: workflow.Transition):
     return admin.action(description=" ".join(filter(None, [verb, "selected articles", rest])) + back)(action)
 
 
-class ArticlePartInline:
+class ArticlePartInline(NamedInputs):
     """A part of an article's content (its images, its related links), edited on the article's form only.
 
     The article's rule decides (``workflow.may_edit``), not the part model's
@@ -79,7 +80,7 @@ class ArticlePartInline:
         return workflow.may_edit(request.user, obj)
 
 
-class WorkflowAdmin:
+class WorkflowAdmin(NamedInputs):
     """Mixed into the articles' ModelAdmin before ``admin.ModelAdmin``."""
 
     # One per transition; sending back needs a comment per article, so it is on the form only.
