@@ -31,8 +31,11 @@
     write.setAttribute("aria-controls", textarea.id);
     preview.setAttribute("aria-controls", panel.id);
 
-    textarea.before(tabs);
-    textarea.after(panel);
+    // One box for the tabs, the textarea and the preview: the admin lays a field's parts out in a row.
+    const editor = document.createElement("div");
+    editor.className = "body-editor";
+    textarea.before(editor);
+    editor.append(tabs, textarea, panel);
 
     function tab(text, id, selected) {
       const button = document.createElement("button");
