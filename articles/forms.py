@@ -121,15 +121,21 @@ class ArticleAdminForm(KeepStoredText):
         return cleaned_data
 
     def show_refusal(self, refused: ValidationError) -> None:
-        """Why services refused this very form's save (see WorkflowAdmin.changeform_view): on its field, else on top."""
-        for name, errors in refused.update_error_dict({}).items():
-            self.add_error(name if name in self.fields else None, errors)
+        """Why services refused this very form's save (see WorkflowAdmin.changeform_view): on its field, else on top.
+
+        A button that needs a comment, pressed without one, is refused beside the comment box.
+        """
         transition = workflow.TRANSITIONS.get(self.data.get("_transition", ""))
         comment = (self.cleaned_data.get("transition_comment") or "").strip()
-        if (
+        needs_comment = (
             isinstance(refused, workflow.TransitionRefused)
             and transition
             and transition.comment_required
             and not comment
-        ):
+        )
+        for name, errors in refused.update_error_dict({}).items():
+            if name not in self.fields:
+                name = "transition_comment" if needs_comment else None
+            self.add_error(name, errors)
+        if needs_comment:
             self.add_error("transition_comment", "Write why here, then press the button again.")

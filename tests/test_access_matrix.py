@@ -72,6 +72,7 @@ ADMIN = {
     "password_change_done": (LOGIN, 200, 200, 200),
     "jsi18n": (LOGIN, 200, 200, 200),
     "autocomplete": (LOGIN, 200, 200, 200),
+    "body_preview": (LOGIN, 405, 405, 405),  # POST only (tests/test_admin_body_preview.py)
     "view_on_site": (LOGIN, 302, 302, 302),
     "app_list articles": (LOGIN, 200, 200, 200),
     "app_list auth": (LOGIN, 404, 404, 200),
@@ -211,6 +212,7 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
         "jsi18n": reverse("admin:jsi18n"),
         "autocomplete": reverse("admin:autocomplete")
         + "?app_label=articles&model_name=article&field_name=provider&term=Matrix",
+        "body_preview": reverse("admin:body_preview"),
         "view_on_site": reverse("admin:view_on_site", args=[_content_type_id(live), live.pk]),
         "app_list articles": reverse("admin:app_list", args=["articles"]),
         "app_list auth": reverse("admin:app_list", args=["auth"]),

@@ -14,6 +14,8 @@ Each case asserts what the page offered, the response, and the database.
 import pytest
 from django.contrib.messages import get_messages
 
+from articles import workflow
+from articles.admin.workflow import takes_off_the_site
 from articles.models import Article, ArticleTransition
 from tests.support.factories import make_draft_article, make_user
 from tests.support.forms import CHANGELIST, change_url, read_form, transition_buttons
@@ -105,6 +107,12 @@ def test_bulk_action(client, role, name, source, target):
     offered = {value for value, _ in client.get(CHANGELIST).context["action_form"].fields["action"].choices}
     assert (name in offered) is allowed
     response = client.post(CHANGELIST, post)
+    if allowed and takes_off_the_site(workflow.TRANSITIONS[name]):
+        # Unpublish and archive ask first, on a page of their own; nothing changes until confirmed.
+        assert response.status_code == 200
+        assert "Are you sure you want to" in response.content.decode()
+        assert_unchanged(article, source)
+        response = client.post(CHANGELIST, post | {"post": "yes"})
 
     assert response.status_code == 302
     article.refresh_from_db()

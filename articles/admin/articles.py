@@ -11,6 +11,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from .. import workflow
 from ..forms import ArticleAdminForm
@@ -98,7 +99,16 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
 
-    list_display = ["title", "status_badge", "provider_name", "quality", "heat", "published_on", "goes_live"]
+    list_display = [
+        "title",
+        "status_badge",
+        "submitted",
+        "provider_name",
+        "quality",
+        "heat",
+        "published_on",
+        "goes_live",
+    ]
     list_filter = [
         "status",
         # Not date_hierarchy: its year list is a DISTINCT over every article's date (1.2 s at 100,000
@@ -148,6 +158,9 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
         # The provider and topic filters on the list are autocomplete boxes too.
         return super().media + AutocompleteSelect(Article._meta.get_field("provider"), admin.site).media
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_submission()  # the "submitted" column, sortable
+
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
 
@@ -162,6 +175,14 @@ class ArticleAdmin(WorkflowAdmin, admin.ModelAdmin):
     @admin.display(description="published", ordering="published_at")
     def published_on(self, article):
         return compact(article.published_at)
+
+    @admin.display(description="submitted", ordering="submitted_at")
+    def submitted(self, article):
+        """When the article last went into review, and by whom (from the transition log)."""
+        if not article.submitted_at:
+            return "—"
+        by = article.submitted_by or "someone no longer here"
+        return format_html('{}<span class="submitted-by">by {}</span>', compact(article.submitted_at), by)
 
     @admin.display(description="go live", ordering="go_live_at")
     def goes_live(self, article):

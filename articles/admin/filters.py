@@ -51,6 +51,7 @@ class AutocompleteFilter(admin.SimpleListFilter):
                 self.parameter_name, self.value(), attrs={"id": f"filter_{self.field_name}"}
             ),
             "parameter_name": self.parameter_name,
+            "field_name": self.field_name,
             "selected": self.value() is not None,
             "all_query_string": changelist.get_query_string(remove=[self.parameter_name]),
             # Other active parameters, kept as hidden fields of the filter's form.
@@ -101,6 +102,12 @@ class IndexedValuesFilter(admin.AllValuesFieldListFilter):
         with connection.cursor() as cursor:
             cursor.execute(sql)
             self.lookup_choices = [row[0] for row in cursor.fetchall()]
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "":  # an empty value: a link needs words
+                choice = {**choice, "display": "(empty)"}
+            yield choice
 
 
 class VisibilityFilter(admin.SimpleListFilter):

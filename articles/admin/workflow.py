@@ -9,9 +9,11 @@ images and related links under the same rule.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,6 +21,7 @@ from django.utils.html import format_html
 
 from .. import services, workflow
 from ..forms import KeepStoredText
+from .a11y import NamedInputs
 
 # Form fields whose change is not a change of content (see WorkflowAdmin.save_related).
 SCHEDULE_FIELDS = {"go_live_at", "expires_at"}
@@ -28,19 +31,32 @@ def when(value) -> str:
     return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
+def takes_off_the_site(transition: workflow.Transition) -> bool:
+    """Whether the transition can take a story readers see off the site (unpublish, archive)."""
+    return workflow.Status.PUBLISHED in transition.sources and transition.target != workflow.Status.PUBLISHED
+
+
 def bulk_action(transition: workflow.Transition):
-    """The list's action for one transition: "Submit selected articles for review" and so on."""
+    """The list's action for one transition: "Submit selected articles for review" and so on.
+
+    One that takes stories off the site first shows the stories on a
+    confirmation page, as Django's "Delete selected" does, and changes
+    nothing until that page's button is pressed.
+    """
     verb, _, rest = transition.label.partition(" ")
     back = " (back to draft)" if transition.target == workflow.Status.DRAFT else ""
 
     def action(model_admin, request, queryset):
+        if takes_off_the_site(transition) and request.POST.get("post") != "yes":
+            return model_admin.confirm_bulk_transition(request, queryset, transition)
         model_admin.bulk_transition(request, queryset, transition)
+        return None
 
     action.__name__ = transition.name
     return admin.action(description=" ".join(filter(None, [verb, "selected articles", rest])) + back)(action)
 
 
-class ArticlePartInline:
+class ArticlePartInline(NamedInputs):
     """A part of an article's content (its images, its related links), edited on the article's form only.
 
     The article's rule decides (``workflow.may_edit``), not the part model's
@@ -64,7 +80,7 @@ class ArticlePartInline:
         return workflow.may_edit(request.user, obj)
 
 
-class WorkflowAdmin:
+class WorkflowAdmin(NamedInputs):
     """Mixed into the articles' ModelAdmin before ``admin.ModelAdmin``."""
 
     # One per transition; sending back needs a comment per article, so it is on the form only.
@@ -122,10 +138,9 @@ class WorkflowAdmin:
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         hidden = set()
+        hidden.add("transition_comment")  # in the workflow bar at the top of the form (change_form.html)
         if obj is None:
-            hidden |= {"transition_comment", "edit_token", "status_badge", ("edited_at", "edited_by")}
-        elif not (workflow.may_edit(request.user, obj) and workflow.allowed_transitions(request.user, obj)):
-            hidden.add("transition_comment")
+            hidden |= {"edit_token", "status_badge", ("edited_at", "edited_by")}
         if obj is not None and not workflow.may_edit(request.user, obj):
             hidden.add("edit_token")
         return [
@@ -145,6 +160,8 @@ class WorkflowAdmin:
                 workflow.allowed_transitions(request.user, obj) if workflow.may_edit(request.user, obj) else []
             )
             context["edit_refusal"] = workflow.edit_refusal(request.user, obj)
+            context["status_badge"] = self.status_badge(obj)
+            context["latest_comment"] = obj.transitions.exclude(comment="").select_related("by").first()
             if not obj.is_live():
                 context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -215,6 +232,24 @@ class WorkflowAdmin:
         transition = workflow.TRANSITIONS[name]
         self.message_user(request, f"“{obj}” was {transition.done}.{self.visibility_note(obj)}", messages.SUCCESS)
         return HttpResponseRedirect(request.path)
+
+    def confirm_bulk_transition(self, request, queryset, transition):
+        """The page that lists the selected stories and asks before taking them off the site."""
+        articles = list(queryset.select_related("provider").order_by("-published_at", "-id"))
+        live = [article for article in articles if article.is_live()]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{transition.label} {len(articles)} article{'s' if len(articles) != 1 else ''}?",
+            "subtitle": None,
+            "opts": self.opts,
+            "transition": transition,
+            "articles": articles,
+            "live_count": len(live),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/articles/article/confirm_transition.html", context)
 
     def bulk_transition(self, request, queryset, transition):
         done = []

@@ -99,18 +99,27 @@ class ArticleQuerySet(models.QuerySet):
         """Published, but past its expiry time."""
         return self.filter(expired_at(at or timezone.now()))
 
-    def review_queue(self):
-        """Articles waiting for an editor, the longest-waiting first."""
+    def with_submission(self):
+        """With ``submitted_at`` and ``submitted_by`` (a username): the latest move into review, from the log.
+
+        Two subqueries on the transition log's (article, -at) index, in the
+        articles' own query: the same number of queries for a page of 1 or 100.
+        """
         from .history import ArticleTransition
 
-        submitted_at = (
-            ArticleTransition.objects.filter(article=models.OuterRef("pk"), to_status=Article.Status.REVIEW)
-            .order_by("-at")
-            .values("at")[:1]
+        latest = ArticleTransition.objects.filter(
+            article=models.OuterRef("pk"), to_status=Article.Status.REVIEW
+        ).order_by("-at", "-id")
+        return self.annotate(
+            submitted_at=models.Subquery(latest.values("at")[:1]),
+            submitted_by=models.Subquery(latest.values("by__username")[:1]),
         )
+
+    def review_queue(self):
+        """Articles waiting for an editor, the longest-waiting first."""
         return (
             self.filter(status=Article.Status.REVIEW)
-            .annotate(submitted_at=models.Subquery(submitted_at))
+            .with_submission()
             .order_by(models.F("submitted_at").asc(nulls_first=True), "id")
         )
 
