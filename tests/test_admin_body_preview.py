@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from articles import rendering
-from tests.admin_forms import make_user
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from articles import services
 from articles.models import Article, ArticleTransition
-from tests.admin_forms import CHANGELIST, change_url, make_article, make_user, read_form
+from tests.support.factories import make_draft_article, make_user
+from tests.support.forms import CHANGELIST, change_url, read_form
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +33,20 @@ def workflow_bar(page: str) -> str:
 def submitted_stories(count: int, writer) -> None:
     for number in range(count):
         with time_machine.travel(NOON.replace(hour=number % 10), tick=False):
-            article = make_article(title=f"Submitted {number}")
+            article = make_draft_article(title=f"Submitted {number}")
             services.article_submit_for_review(article=article, by=writer)
 
 
 def test_the_list_shows_who_submitted_each_story_and_when(client):
     writer, editor = make_user("writer"), make_user("editor")
     with time_machine.travel(NOON, tick=False):
-        article = make_article(title="Waiting")
+        article = make_draft_article(title="Waiting")
         services.article_submit_for_review(article=article, by=writer)
     with time_machine.travel(NOON.replace(hour=13), tick=False):
         services.article_send_back(article=article, by=editor, comment="Needs a source.")
     with time_machine.travel(NOON.replace(hour=14), tick=False):
         services.article_submit_for_review(article=article, by=editor)  # the latest submission counts
-    make_article(title="Never submitted")
+    make_draft_article(title="Never submitted")
     client.force_login(editor)
 
     response = client.get(CHANGELIST)
@@ -93,7 +94,7 @@ def test_the_review_queue_says_who_submitted_each_story(client):
 
 def test_the_workflow_buttons_the_comment_box_and_the_latest_comment_are_in_a_bar_at_the_top(client):
     editor = make_user("editor")
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     services.article_send_back(article=article, by=editor, comment="Check the figures.")
     services.article_submit_for_review(article=article, by=editor, comment="")
     client.force_login(editor)
@@ -112,7 +113,7 @@ def test_the_workflow_buttons_the_comment_box_and_the_latest_comment_are_in_a_ba
 
 def test_sending_back_without_a_comment_shows_the_error_beside_the_box(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     data, _ = read_form(client.get(change_url(article)))
     response = client.post(change_url(article), data | {"_transition": ["send_back"], "transition_comment": [""]})
     assert response.status_code == 200
@@ -130,8 +131,8 @@ def test_sending_back_without_a_comment_shows_the_error_beside_the_box(client):
 @pytest.mark.parametrize("action", ["unpublish", "archive"])
 def test_bulk_off_site_actions_list_the_stories_and_change_nothing_until_confirmed(client, action):
     editor = make_user("editor")
-    live = [make_article(status=Status.PUBLISHED, title=f"Live story {n}") for n in range(3)]
-    other = make_article(status=Status.PUBLISHED, title="Not selected")
+    live = [make_draft_article(status=Status.PUBLISHED, title=f"Live story {n}") for n in range(3)]
+    other = make_draft_article(status=Status.PUBLISHED, title="Not selected")
     client.force_login(editor)
     post = {"action": action, "_selected_action": [a.pk for a in live], "index": "0", "select_across": "0"}
 
@@ -165,7 +166,7 @@ def test_bulk_off_site_actions_list_the_stories_and_change_nothing_until_confirm
 
 def test_bulk_publish_needs_no_confirmation(client):
     client.force_login(make_user("editor"))
-    article = make_article(status=Status.REVIEW)
+    article = make_draft_article(status=Status.REVIEW)
     post = {"action": "publish", "_selected_action": [article.pk], "index": "0", "select_across": "0"}
     assert client.post(CHANGELIST, post).status_code == 302
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
