@@ -61,3 +61,11 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def demo_accounts(transactional_db):
+    """The demo writer and editor (tests/support/browser.py), made again after a transactional test emptied the tables."""
+    from tests.support.browser import make_demo_accounts
+
+    make_demo_accounts()

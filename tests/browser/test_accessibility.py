@@ -11,11 +11,8 @@ from playwright.sync_api import expect
 
 from articles import services
 from articles.models import Article, Provider, Topic
-from tests.browser import test_editorial_flow as flow
 from tests.browser.axe import axe_violations, describe
-
-demo_accounts = flow.demo_accounts  # the demo writer and editor (a fixture)
-log_in = flow.log_in
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,13 +8,11 @@ from playwright.sync_api import expect
 
 from articles import services
 from articles.models import Article, ArticleTransition
-from tests.browser import test_editorial_flow as flow
 from tests.browser.conftest import ARTIFACTS
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 
-demo_accounts = flow.demo_accounts  # the demo writer and editor (a fixture)
-log_in = flow.log_in
 Status = Article.Status
 
 OVERFLOW = """(selector) => {

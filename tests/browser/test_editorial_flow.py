@@ -3,56 +3,23 @@ draft and submits it, an editor finds it in the review queue on the dashboard
 and publishes it, and an anonymous reader sees it on the site. Also the parts
 of the list that need JavaScript: the provider autocomplete filter."""
 
-import importlib
 import re
 from datetime import timedelta
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from articles.management.commands.create_demo_accounts import DEMO_ACCOUNTS
 from articles.models import Article
+from tests.support.browser import log_in, log_out
 from tests.support.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {username: password for username, password, _ in DEMO_ACCOUNTS}
 DRAFT_TITLE = "DRAFT: Council to vote on library opening hours after consultation"  # fixtures/handwritten/hw-12-*
 NEW_TITLE = "Council to vote on longer library opening hours"
-
-
-@pytest.fixture
-def demo_accounts(transactional_db):
-    """The demo writer and editor, in the groups the data migration makes.
-
-    A transactional test ends by emptying every table, groups included, so the
-    groups are made again here, by the migrations' own functions.
-    """
-    schema_editor = SimpleNamespace(connection=connection)
-    importlib.import_module("articles.migrations.0002_workflow").create_groups(django_apps, schema_editor)
-    importlib.import_module("articles.migrations.0007_article_parts_follow_the_article").revoke(
-        django_apps, schema_editor
-    )
-    call_command("create_demo_accounts", verbosity=0)
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#editorial-dashboard")).to_be_visible()
-
-
-def log_out(page):
-    page.locator("#logout-form button").click()
-    expect(page.get_by_text("Logged out")).to_be_visible()
 
 
 def test_writer_submits_editor_publishes_reader_sees_it(

@@ -3,39 +3,21 @@ byline, a new topic and an uploaded photo with alt text; previews it; submits it
 an anonymous reader finds it first under Latest, in the RSS feed with its author, date and photo, and
 its page names the author in JSON-LD."""
 
-import importlib
 import io
 import json
 import xml.etree.ElementTree as ET
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
-from django.core.management import call_command
-from django.db import connection
 from PIL import Image as PillowImage
 from playwright.sync_api import expect
 
-from articles.management.commands.create_demo_accounts import DEMO_ACCOUNTS
 from articles.models import Article, Topic
+from tests.support.browser import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {username: password for username, password, _ in DEMO_ACCOUNTS}
 TITLE = "Council approves 400 new homes on the old bus depot site"
 DC = "{http://purl.org/dc/elements/1.1/}"
-
-
-@pytest.fixture
-def demo_accounts(transactional_db):
-    """The demo writer and editor in the groups the data migrations make (a transactional test empties them)."""
-    schema_editor = SimpleNamespace(connection=connection)
-    importlib.import_module("articles.migrations.0002_workflow").create_groups(django_apps, schema_editor)
-    importlib.import_module("articles.migrations.0007_article_parts_follow_the_article").revoke(
-        django_apps, schema_editor
-    )
-    importlib.import_module("articles.migrations.0011_authoring_content").grant(django_apps, schema_editor)
-    call_command("create_demo_accounts", verbosity=0)
 
 
 @pytest.fixture
@@ -48,19 +30,6 @@ def photo(tmp_path):
     image.save(buffer, format="JPEG")
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#editorial-dashboard")).to_be_visible()
-
-
-def log_out(page):
-    page.locator("#logout-form button").click()
-    expect(page.get_by_text("Logged out")).to_be_visible()
 
 
 def test_a_writer_writes_an_own_story_with_a_photo_and_readers_get_it_everywhere(
