@@ -8,6 +8,7 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_safe
 from .facets import Facets
 from .filters import ArticleFilter
 from .models import Article, Provider, Topic, http_images
-from .rendering import clip, http_url, plain_text, video_embed
+from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
 PAGE_SIZE = 20
@@ -40,6 +41,14 @@ def absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+def list_page(paginator, number):
+    """The page a reader asked for; no such page (past the end, not a number) is a 404, as in Django's ListView."""
+    try:
+        return paginator.page(number or 1)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
+
+
 def render_list(
     request, queryset, *, heading, description, template="articles/list.html", fixed=(), searching=False, **extra
 ):
@@ -49,7 +58,7 @@ def render_list(
     filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
     paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
     filterset.offer_choices(facets)
-    page = paginator.get_page(request.GET.get("page"))
+    page = list_page(paginator, request.GET.get("page"))
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
         "heading": heading,
@@ -172,6 +181,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "preview": preview,
         "title": title,
         "excerpt": excerpt,
+        "standfirst": standfirst(article.excerpt, article.title),
         "body_html": mark_safe(article.body_html),  # noqa: S308 - sanitized when stored (rendering.stored_body_html)
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,

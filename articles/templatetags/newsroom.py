@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..rendering import clip, http_url, plain_text
+from ..rendering import clip, http_url, plain_text, standfirst
 from ..site import json_text
 
 register = template.Library()
@@ -14,6 +14,12 @@ register = template.Library()
 def plain_filter(value):
     """Feed text for display: entities decoded, whitespace folded. Still escaped by the template."""
     return plain_text(value)
+
+
+@register.filter(name="standfirst")
+def standfirst_filter(excerpt, title):
+    """The excerpt as plain text, or "" when it only repeats the title."""
+    return standfirst(excerpt, title)
 
 
 @register.filter(name="http_url")

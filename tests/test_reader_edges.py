@@ -1,0 +1,105 @@
+"""Reader-side rough edges seen in Chromium (issue 16, section 3), each as the reader meets it."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from .site_factories import make_article, make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+class Elements(HTMLParser):
+    """Start tags with their attributes and the text directly inside each, in document order."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.open: list[tuple[str, dict, list]] = []
+        self.texts: list[tuple[str, dict, str]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in {"img", "input", "meta", "link", "br", "source"}:
+            self.open.append((tag, dict(attrs), []))
+
+    def handle_endtag(self, tag):
+        while self.open:
+            name, attrs, text = self.open.pop()
+            self.texts.append((name, attrs, "".join(text).strip()))
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if self.open:
+            self.open[-1][2].append(data)
+
+    def ids(self) -> list[str]:
+        return [attrs["id"] for _, attrs in self.tags if "id" in attrs]
+
+    def text_of(self, tag: str) -> list[str]:
+        return [text for name, _, text in self.texts if name == tag]
+
+
+# An excerpt that repeats the title
+
+
+def test_an_excerpt_that_repeats_the_title_is_not_printed_under_it(client):
+    article = make_article("Solar farms double output", excerpt="Solar farms double output.")
+    make_article("Wind farms stall", excerpt="Wind farms stall after storms.")
+    excerpts = [
+        text
+        for name, attrs, text in Elements(client.get("/").content.decode()).texts
+        if attrs.get("class") == "card__excerpt"
+    ]
+    assert excerpts == ["Wind farms stall after storms."]
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'class="story__standfirst"' not in page
+
+
+# Pagination
+
+
+@pytest.mark.parametrize("page", ["99", "2", "0", "-1", "abc", "1.5", "9" * 30])
+def test_a_page_past_the_end_or_not_a_page_number_is_not_found(client, page):
+    make_article("Only story")
+    assert client.get("/", {"page": page}).status_code == 404
+    assert client.get(reverse("articles:category", args=["news"]), {"page": page}).status_code == 404
+
+
+def test_the_first_page_answers_with_or_without_a_page_number(client):
+    make_article("Only story")
+    for query in ({}, {"page": ""}, {"page": "1"}):
+        assert client.get("/", query).status_code == 200
+
+
+# One id per page
+
+
+def test_the_article_page_has_no_duplicate_ids(client):
+    article = make_article("Tagged story", topics=["Energy", "Climate"])
+    ids = Elements(client.get(article.get_absolute_url()).content.decode()).ids()
+    assert "topics-heading" in ids
+    assert len(ids) == len(set(ids)), sorted(ids)
+
+
+# Right-to-left names
+
+
+def test_each_part_of_a_date_line_is_isolated_from_its_neighbours(client):
+    source = make_provider("مرصد التقنية", "tech-observatory.example")
+    article = make_article("A story", provider=source, category="news")
+    html = client.get("/").content.decode()
+    assert "<bdi>مرصد التقنية</bdi>" in html
+    assert "<bdi>News</bdi>" in html
+    assert f"<bdi>{article.published_at:%-d %b %Y}</bdi>" in html
+    assert "<bdi>مرصد التقنية</bdi>" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_topic_heading_takes_its_direction_from_its_text(client):
+    article = make_article("A story", topics=["الذكاء الاصطناعي"])
+    topic = article.topics.get()
+    tags = Elements(client.get(topic.get_absolute_url()).content.decode()).tags
+    assert [attrs.get("dir") for name, attrs in tags if name == "h1"] == ["auto"]
