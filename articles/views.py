@@ -18,12 +18,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .facets import Facets
-from .filters import ArticleFilter
+from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Provider, Topic, http_images
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
 PAGE_SIZE = 20
+FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDERING_LABELS["hot"]}
 SIDEBAR_NEWEST = 6
 
 
@@ -81,11 +82,13 @@ def render_list(
 @require_safe
 @conditional_page
 def front_page(request):
-    latest = request.GET.get("ordering") == "newest"
+    # The heading names the order in force (an unknown ordering is the default's): never "Top stories" over
+    # the most trusted stories of all time.
+    ordering = request.GET.get("ordering")
     return render_list(
         request,
         Article.objects.published(),
-        heading="Latest news" if latest else "Top stories",
+        heading=FRONT_HEADINGS.get(ordering, FRONT_HEADINGS["hot"]),
         description=site_description(),
         is_front=True,
     )

@@ -103,3 +103,39 @@ def test_a_topic_heading_takes_its_direction_from_its_text(client):
     topic = article.topics.get()
     tags = Elements(client.get(topic.get_absolute_url()).content.decode()).tags
     assert [attrs.get("dir") for name, attrs in tags if name == "h1"] == ["auto"]
+
+
+# Orders named for readers
+
+
+@pytest.mark.parametrize(
+    ("ordering", "heading"),
+    [("", "Top stories"), ("hot", "Top stories"), ("newest", "Latest news"), ("quality", "Most trusted"),
+     ("heat", "Trending"), ("relevance", "Top stories"), ("nonsense", "Top stories")],
+)  # fmt: skip
+def test_the_front_page_heading_names_the_order_in_force(client, ordering, heading):
+    make_article("Recent story")
+    response = client.get("/", {"ordering": ordering} if ordering else {})
+    assert Elements(response.content.decode()).text_of("h1") == [heading]
+
+
+def test_a_sort_by_quality_never_shows_an_old_story_under_top_stories(client):
+    from datetime import timedelta
+
+    make_article("Old excellent story", quality=99, age=timedelta(days=6 * 365))
+    make_article("Fresh story", quality=10)
+    response = client.get("/", {"ordering": "quality"})
+    assert next(article.title for article in response.context["articles"]) == "Old excellent story"
+    assert "Top stories" not in Elements(response.content.decode()).text_of("h1")
+
+
+def test_the_sort_links_use_reader_words_not_feed_jargon(client):
+    make_article("Recent story")
+    elements = Elements(client.get("/").content.decode())
+    sort_labels = [text for name, attrs, text in elements.texts if name == "a" and "ordering=" in attrs.get("href", "")]
+    assert {"Top stories", "Latest", "Most trusted", "Trending"} <= set(sort_labels)
+    assert not {"Hot", "Quality", "Heat"} & set(sort_labels)
+    search = Elements(client.get("/search/", {"q": "recent"}).content.decode())
+    options = [text for name, _, text in search.texts if name == "option"]
+    assert "Best match" in options
+    assert "Relevance" not in options
