@@ -188,7 +188,9 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "body_html": mark_safe(article.body_html),  # noqa: S308 - sanitized when stored (rendering.stored_body_html)
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,
-        "gallery": images[1:] if article.item_type == "slideshow" else [],
+        # A slideshow shows every image in one viewer; any other article its first image on top, the rest below.
+        "slides": images if article.item_type == "slideshow" and len(images) > 1 else [],
+        "gallery": [] if article.item_type == "slideshow" and len(images) > 1 else images[1:],
         "provider_logo": article.provider.logo if article.provider else None,
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 class Elements(HTMLParser):
-    """Start tags with their attributes and the text directly inside each, in document order."""
+    """Start tags with their attributes, and each element's text (its descendants' included, spaces folded)."""
 
     def __init__(self, html: str):
         super().__init__()
@@ -28,7 +28,9 @@ class Elements(HTMLParser):
     def handle_endtag(self, tag):
         while self.open:
             name, attrs, text = self.open.pop()
-            self.texts.append((name, attrs, "".join(text).strip()))
+            self.texts.append((name, attrs, " ".join("".join(text).split())))
+            if self.open:
+                self.open[-1][2].append("".join(text))
             if name == tag:
                 break
 
@@ -139,3 +141,31 @@ def test_the_sort_links_use_reader_words_not_feed_jargon(client):
     options = [text for name, _, text in search.texts if name == "option"]
     assert "Best match" in options
     assert "Relevance" not in options
+
+
+# Images
+
+
+def test_an_ordinary_article_shows_every_image_not_only_the_first(client):
+    article = make_article("Three pictures", images=3)
+    html = client.get(article.get_absolute_url()).content.decode()
+    for image in article.images.all():
+        assert f'src="{image.url}"' in html
+
+
+def test_slideshow_thumbnails_link_to_captioned_slides(client):
+    article = make_article("In pictures", item_type="slideshow", images=4)
+    elements = Elements(client.get(article.get_absolute_url()).content.decode())
+    slide_ids = [attrs["id"] for name, attrs in elements.tags if name == "figure" and attrs.get("id")]
+    thumb_links = [
+        attrs["href"] for name, attrs in elements.tags if name == "a" and attrs.get("href", "").startswith("#slide-")
+    ]
+    assert slide_ids == ["slide-1", "slide-2", "slide-3", "slide-4"]
+    assert thumb_links == ["#slide-1", "#slide-2", "#slide-3", "#slide-4"]
+    captions = [text for name, attrs, text in elements.texts if attrs.get("class") == "slideshow__caption"]
+    assert captions == ["1 / 4", "2 / 4", "3 / 4", "4 / 4"]
+    assert not any(
+        name == "script" and "src" not in attrs
+        for name, attrs in elements.tags
+        if attrs.get("type") != "application/ld+json"
+    )

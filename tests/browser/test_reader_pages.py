@@ -1,0 +1,60 @@
+"""What a reader sees in Chromium: the slideshow works without script, a feed opens as a readable page.
+
+Remote images are answered locally with a numbered SVG, so the screenshots in
+test-artifacts/ show which slide is on screen.
+"""
+
+import re
+
+import pytest
+
+from tests.site_factories import make_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NUMBERED = '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675"><rect width="100%" height="100%" fill="#{colour}"/><text x="50%" y="55%" font-size="200" text-anchor="middle" fill="#fff">{number}</text></svg>'
+COLOURS = ["2a6f97", "a4133c", "386641", "7b2cbf", "bc6c25"]
+
+
+@pytest.fixture
+def reader(page, live_server):
+    """The page, with console messages kept and remote images drawn locally."""
+    console = []
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    page.on("pageerror", lambda error: console.append(("pageerror", str(error))))
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith(live_server.url):
+            return route.continue_()
+        number = re.search(r"-(\d+)\.jpg$", url)
+        if number:
+            index = int(number.group(1))
+            body = NUMBERED.format(colour=COLOURS[index % len(COLOURS)], number=index + 1)
+            return route.fulfill(status=200, content_type="image/svg+xml", body=body)
+        return route.fulfill(status=204, body=b"")
+
+    page.route("**/*", handle)
+    page.console = console
+    return page
+
+
+def errors(page) -> list[str]:
+    return [text for kind, text in page.console if kind in ("error", "pageerror")]
+
+
+def test_a_slideshow_thumbnail_shows_its_slide_with_its_caption(reader, live_server, screenshot):
+    article = make_article("Greywater in pictures", item_type="slideshow", images=5)
+    reader.goto(live_server.url + article.get_absolute_url())
+    slides = reader.locator(".slideshow__slide")
+    assert slides.nth(0).is_visible()
+    assert not slides.nth(2).is_visible()
+    screenshot(reader, "first")
+
+    reader.get_by_role("link", name="Show image 3 of 5").click()
+    assert slides.nth(2).is_visible()
+    assert not slides.nth(0).is_visible()
+    assert slides.nth(2).locator("figcaption").inner_text().startswith("3 / 5")
+    assert slides.nth(2).locator("img").evaluate("image => image.naturalWidth") > 0
+    screenshot(reader, "third")
+    assert errors(reader) == []
