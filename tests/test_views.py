@@ -384,7 +384,11 @@ def test_cards_the_article_page_and_the_api_show_only_images_with_an_http_source
     assert card_images == ["https://img.example/a.jpg"]
     page = tags(client.get(article.get_absolute_url()))
     assert page.meta("og:image") == "https://img.example/a.jpg"
-    assert [img["src"] for img in page.find("img")] == ["https://images.example/logo.png", "https://img.example/a.jpg"]
+    assert [img["src"] for img in page.find("img")] == [
+        "https://images.example/logo.png",
+        "https://img.example/a.jpg",
+        "http://img.example/b.jpg",
+    ]
     assert [img["src"] for img in tags(client.get(source.get_absolute_url())).find("img")] == [
         "https://images.example/logo.png",
         "https://img.example/a.jpg",
