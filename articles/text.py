@@ -7,6 +7,7 @@ is a change of one function.
 """
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from django.utils.text import slugify
@@ -34,6 +35,48 @@ def provider_slug(domain: str) -> str:
 
 def topic_slug(name: str) -> str:
     return short_slug(name, "topic", 200)
+
+
+# Scripts that may share a label with Latin letters, as in Chromium's IDN display policy: Japanese
+# (Han, Hiragana, Katakana), Korean (Han, Hangul) and Chinese (Han, Bopomofo) names often do.
+CJK_SCRIPTS = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"}
+
+
+def letter_script(char: str) -> str:
+    """The script of a letter, from its Unicode name's first word ("LATIN", "CYRILLIC", "CJK"...)."""
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def mixes_scripts(label: str) -> bool:
+    """Whether one label of a domain mixes letters of scripts that no language writes together,
+    such as Latin and Cyrillic in "reuters" spelt with a Cyrillic "e" (U+0435): what browsers show in punycode."""
+    scripts = {letter_script(char) for char in label if char.isalpha()}
+    if len(scripts) < 2:
+        return False
+    return not scripts - {"LATIN"} <= CJK_SCRIPTS
+
+
+def punycode(domain: str) -> str:
+    """``domain`` with each non-ASCII label in its ASCII form ("xn--..."), as browsers and DNS see it."""
+    labels = []
+    for label in domain.split("."):
+        if label.isascii():
+            labels.append(label)
+            continue
+        try:
+            labels.append(label.encode("idna").decode("ascii"))
+        except UnicodeError:  # IDNA 2003 refuses some labels that browsers accept: encode them directly
+            labels.append("xn--" + label.lower().encode("punycode").decode("ascii"))
+    return ".".join(labels)
+
+
+def display_domain(domain: str) -> str:
+    """The domain as readers are shown it: in Unicode, unless a label mixes scripts (a homoglyph
+    such as reuters.com spelt with a Cyrillic "e"); then the whole domain in punycode, as browsers do."""
+    normalized = unicodedata.normalize("NFKC", domain)
+    if any(mixes_scripts(label) for label in normalized.split(".")):
+        return punycode(normalized)
+    return domain
 
 
 def is_http_url(value) -> bool:

@@ -22,6 +22,7 @@ from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Provider, Topic, http_images
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
+from .text import display_domain
 
 PAGE_SIZE = 20
 FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDERING_LABELS["hot"]}
@@ -118,7 +119,7 @@ def provider_page(request, slug):
         request,
         Article.objects.published().filter(provider=provider),
         heading=provider.name,
-        description=f"The latest stories from {provider.name} ({provider.domain}) on {site_name()}.",
+        description=f"The latest stories from {provider.name} ({display_domain(provider.domain)}) on {site_name()}.",
         fixed=("provider",),
         provider=provider,
         provider_logo=provider.logo,

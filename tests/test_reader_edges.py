@@ -5,6 +5,9 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from articles.models import Provider
+from articles.text import provider_slug
+
 from .site_factories import make_article, make_provider
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +172,25 @@ def test_slideshow_thumbnails_link_to_captioned_slides(client):
         for name, attrs in elements.tags
         if attrs.get("type") != "application/ld+json"
     )
+
+
+# Homoglyph domains
+
+
+@pytest.mark.parametrize(
+    ("domain", "shown"),
+    [
+        ("reuters.com", "reuters.com"),
+        ("r\u0435uters.com", "xn--ruters-3of.com"),  # a Cyrillic "e" among Latin letters
+        ("paypa\u04cf.com", "xn--paypa-iof.com"),  # a Cyrillic palochka for the "l"
+        ("bücher.de", "bücher.de"),  # one script, accents and all
+        ("مرصد-التقنية.com", "مرصد-التقنية.com"),
+        ("日本語カタカナjp.example", "日本語カタカナjp.example"),  # Japanese is written with Han, Kana and Latin
+    ],
+)
+def test_a_source_domain_mixing_scripts_is_shown_in_punycode_as_browsers_do(client, domain, shown):
+    source = Provider.objects.create(name="Reuters", domain=domain, slug=provider_slug(domain))
+    make_article("A story", provider=source)
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert f"from <bdi>{shown}</bdi>" in html
+    assert f'content="The latest stories from Reuters ({shown}) on' in html

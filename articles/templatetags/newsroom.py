@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from ..rendering import clip, http_url, plain_text, standfirst
 from ..site import json_text
+from ..text import display_domain
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ def plain_filter(value):
 def standfirst_filter(excerpt, title):
     """The excerpt as plain text, or "" when it only repeats the title."""
     return standfirst(excerpt, title)
+
+
+@register.filter(name="display_domain")
+def display_domain_filter(domain):
+    """A source's domain as browsers show it: punycode when a label mixes scripts (a homoglyph)."""
+    return display_domain(domain or "")
 
 
 @register.filter(name="http_url")
