@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds: the latest live articles, per topic and per source.
+"""RSS 2.0 and Atom feeds: the latest live articles, per topic, per source and per category.
 
 Every name and text a reader shows is HTML-escaped here: titles and
 descriptions (the feed's and each item's), because feed readers render both
@@ -11,8 +11,12 @@ show them as HTML. Readers that show these as plain text then show a name
 with "<", ">" or "&" in it as escaped text, which is harmless.
 """
 
+from typing import NamedTuple
+
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
@@ -103,6 +107,38 @@ class ProviderRssFeed(GroupRssFeed):
         return Article.objects.published().filter(provider=obj)
 
 
+class Category(NamedTuple):
+    """A category as its feeds name it: the value articles carry, capitalised for a title."""
+
+    value: str
+
+    @property
+    def name(self) -> str:
+        return self.value.capitalize()
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:category", args=[self.value])
+
+
+def live_category(value: str) -> Category:
+    """The category ``value`` while it has a live article; else 404 (as for a topic or a source)."""
+    # PostgreSQL refuses NUL in text, and no category is longer than its column.
+    too_long = len(value) > Article._meta.get_field("category").max_length
+    if "\x00" in value or too_long or not Article.objects.published().in_category(value).exists():
+        raise Http404("No live articles in this category.")
+    return Category(value)
+
+
+class CategoryRssFeed(GroupRssFeed):
+    summary = "{name}: the latest stories on {site}."
+
+    def get_object(self, request, slug):
+        return live_category(slug)
+
+    def articles(self, obj):
+        return Article.objects.published().in_category(obj.value)
+
+
 class AtomFeed:
     """A feed above in Atom, where the description is the subtitle."""
 
@@ -121,4 +157,8 @@ class TopicAtomFeed(AtomFeed, TopicRssFeed):
 
 
 class ProviderAtomFeed(AtomFeed, ProviderRssFeed):
+    pass
+
+
+class CategoryAtomFeed(AtomFeed, CategoryRssFeed):
     pass

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .facets import Facets
+from .feeds import live_category
 from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Provider, Topic, http_images
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
@@ -29,13 +30,14 @@ FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDER
 SIDEBAR_NEWEST = 6
 
 
-def feed_links(kind: str = "", slug: str = "") -> dict:
-    """The RSS and Atom feeds of a list page: the latest news, a topic's or a source's."""
+def feed_links(kind: str = "", slug: str = "", name: str = "") -> dict:
+    """The RSS and Atom feeds of a list page: the latest news, a topic's, a source's or a category's."""
     if not kind:
         return {"rss": reverse("articles:latest_rss"), "atom": reverse("articles:latest_atom")}
     return {
         "rss": reverse(f"articles:{kind}_rss", kwargs={"slug": slug}),
         "atom": reverse(f"articles:{kind}_atom", kwargs={"slug": slug}),
+        "title": f"{site_name()}: {name}",
     }
 
 
@@ -107,7 +109,7 @@ def topic_page(request, slug):
         fixed=("topic",),
         topic=topic,
         kicker="Topic",
-        feeds=feed_links("topic", topic.slug),
+        feeds=feed_links("topic", topic.slug, topic.name),
     )
 
 
@@ -124,24 +126,22 @@ def provider_page(request, slug):
         provider=provider,
         provider_logo=provider.logo,
         kicker="Source",
-        feeds=feed_links("provider", provider.slug),
+        feeds=feed_links("provider", provider.slug, provider.name),
     )
 
 
 @require_safe
 @conditional_page
 def category_page(request, name):
-    articles = Article.objects.published().filter(category=name)
-    # PostgreSQL refuses NUL in text, and no category is longer than its column.
-    if "\x00" in name or len(name) > Article._meta.get_field("category").max_length or not articles.exists():
-        raise Http404("No live articles in this category.")
+    category = live_category(name)
     return render_list(
         request,
-        articles,
-        heading=name.capitalize(),
-        description=f"{name.capitalize()}: the latest stories on {site_name()}.",
+        Article.objects.published().in_category(category.value),
+        heading=category.name,
+        description=f"{category.name}: the latest stories on {site_name()}.",
         fixed=("category",),
         kicker="Section",
+        feeds=feed_links("category", category.value, category.name),
     )
 
 

@@ -194,3 +194,37 @@ def test_a_source_domain_mixing_scripts_is_shown_in_punycode_as_browsers_do(clie
     html = client.get(source.get_absolute_url()).content.decode()
     assert f"from <bdi>{shown}</bdi>" in html
     assert f'content="The latest stories from Reuters ({shown}) on' in html
+
+
+# Category feeds
+
+
+def test_a_category_page_links_to_its_own_feeds_which_list_only_its_stories(client):
+    make_article("A sports story", category="sport")
+    make_article("A news story", category="news")
+    elements = Elements(client.get(reverse("articles:category", args=["sport"])).content.decode())
+    links = [attrs["href"] for name, attrs in elements.tags if name == "a"]
+    alternates = [attrs["href"] for name, attrs in elements.tags if name == "link" and attrs.get("rel") == "alternate"]
+    rss, atom = "/feeds/categories/sport.rss", "/feeds/categories/sport.atom"
+    assert rss in links
+    assert atom in links
+    assert alternates[:2] == [rss, atom]  # before the site's own, so that feed readers find them first
+    for url in (rss, atom):
+        feed = client.get(url).content.decode()
+        assert "A sports story" in feed
+        assert "A news story" not in feed
+        assert "Sport" in feed
+
+
+def test_category_feeds_answer_only_for_a_category_with_a_live_story(client):
+    from articles.models import Article
+
+    make_article("Hidden story", category="secret", status=Article.Status.DRAFT)
+    make_article("Dotted story", category="u.s. news")
+    assert client.get("/feeds/categories/secret.rss").status_code == 404
+    assert client.get("/feeds/categories/nothing.atom").status_code == 404
+    assert client.get("/feeds/categories/a%00b.rss").status_code == 404
+    dotted = client.get("/feeds/categories/u.s.%20news.rss")
+    assert dotted.status_code == 200
+    assert dotted["Content-Type"].startswith("application/rss+xml")
+    assert "Dotted story" in dotted.content.decode()

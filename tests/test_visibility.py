@@ -49,6 +49,8 @@ def public_urls(site) -> list[str]:
         reverse("articles:topic_rss", args=[shared.slug]),
         reverse("articles:topic_atom", args=[shared.slug]),
         reverse("articles:provider_rss", args=[live.provider.slug]),
+        reverse("articles:category_rss", args=["news"]),
+        reverse("articles:category_atom", args=["news"]),
         reverse("sitemap-index"),
         reverse("sitemap-section", args=["articles"]),
         reverse("sitemap-section", args=["topics"]),
@@ -96,6 +98,8 @@ def test_topic_source_and_category_with_only_hidden_articles_answer_404(client, 
         reverse("articles:topic_atom", args=[secret.slug]),
         reverse("articles:provider_rss", args=[source.slug]),
         reverse("articles:provider_atom", args=[source.slug]),
+        reverse("articles:category_rss", args=["secretcategory"]),
+        reverse("articles:category_atom", args=["secretcategory"]),
     ]:
         assert client.get(url).status_code == 404, url
 

@@ -53,6 +53,10 @@ class ArticleQuerySet(models.QuerySet):
         through = Article.topics.through.objects.filter(article_id=models.OuterRef("pk"), topic__in=topics)
         return self.filter(models.Exists(through))
 
+    def in_category(self, name: str):
+        """Articles of the category ``name``: its page and its feeds read them through this one method."""
+        return self.filter(category=name)
+
     # What each page type loads with its articles: a fixed number of queries, however many articles.
 
     def for_cards(self):
