@@ -228,3 +228,48 @@ def test_category_feeds_answer_only_for_a_category_with_a_live_story(client):
     assert dotted.status_code == 200
     assert dotted["Content-Type"].startswith("application/rss+xml")
     assert "Dotted story" in dotted.content.decode()
+
+
+# Every topic reachable from the filter
+
+
+def test_the_topic_filter_offers_every_live_topic_not_only_recent_ones(client, monkeypatch):
+    from datetime import timedelta
+
+    from articles import ranking
+
+    monkeypatch.setattr(ranking, "HOT_WINDOW", 5)  # the window of recent stories, small for the test
+    names = [f"Subject {number:02d}" for number in range(30)] + [
+        "Travel",
+        "Supply Chain",
+        "الذكاء الاصطناعي",
+        "Экономика",
+    ]
+    for age, name in enumerate(names):
+        make_article(f"About {name}", topics=[name], age=timedelta(hours=age + 1))
+    make_article("Hidden", topics=["Secret topic"], status="draft")
+
+    form = Elements(client.get("/").content.decode())
+    offered = [text for name, attrs, text in form.texts if attrs.get("class") == "check"]
+    assert sorted(offered) == sorted(names)
+    values = {attrs["value"]: attrs for name, attrs in form.tags if name == "input" and attrs.get("name") == "topic"}
+    from articles.models import Topic
+
+    for name in ("Travel", "الذكاء الاصطناعي"):
+        slug = Topic.objects.get(name=name).slug
+        assert slug in values
+        response = client.get("/", {"topic": slug})
+        assert [article.title for article in response.context["articles"]] == [f"About {name}"]
+
+
+def test_the_sidebar_still_lists_only_topics_of_recent_stories(client, monkeypatch):
+    from datetime import timedelta
+
+    from articles import ranking
+
+    monkeypatch.setattr(ranking, "HOT_WINDOW", 2)
+    make_article("Recent", topics=["Fresh"])
+    make_article("Recent too", topics=["Fresh", "Second"])
+    make_article("Older", topics=["Stale"], age=timedelta(days=3))
+    sidebar = client.get("/").context["facets"].top_topics
+    assert [(topic.name, topic.story_count) for topic in sidebar] == [("Fresh", 2), ("Second", 1)]

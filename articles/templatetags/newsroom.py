@@ -98,7 +98,7 @@ def checkbox_fields(bound_field):
     chosen = _chosen(bound_field)
     return format_html_join(
         "",
-        '<label class="check" for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" id="{0}_{1}"{4}> {5}</label>',
+        '<label class="check" for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" id="{0}_{1}"{4}> <span dir="auto">{5}</span></label>',
         (
             (
                 bound_field.auto_id,

@@ -58,3 +58,24 @@ def test_a_slideshow_thumbnail_shows_its_slide_with_its_caption(reader, live_ser
     assert slides.nth(2).locator("img").evaluate("image => image.naturalWidth") > 0
     screenshot(reader, "third")
     assert errors(reader) == []
+
+
+def test_typing_in_the_topic_box_narrows_the_full_topic_list(reader, live_server, screenshot):
+    for name in ["Travel", "Supply Chain", "Telecommunications", "الذكاء الاصطناعي", "Café culture"]:
+        make_article(f"About {name}", topics=[name])
+    reader.goto(live_server.url + "/")
+    reader.locator("summary", has_text="Filter stories").click()
+    checks = reader.locator("#topic-checks .check")
+    assert checks.count() == 5
+    find = reader.get_by_label("Find a topic")
+    find.fill("cafe")
+    assert [checks.nth(i).inner_text().strip() for i in range(5) if checks.nth(i).is_visible()] == ["Café culture"]
+    find.fill("الذكاء")
+    visible = [checks.nth(i) for i in range(5) if checks.nth(i).is_visible()]
+    assert [check.inner_text().strip() for check in visible] == ["الذكاء الاصطناعي"]
+    visible[0].click()
+    screenshot(reader, "arabic-topic")
+    reader.get_by_role("button", name="Apply filters").click()
+    reader.wait_for_load_state("load")
+    assert reader.locator(".card__title").all_inner_texts() == ["About الذكاء الاصطناعي"]
+    assert errors(reader) == []
