@@ -8,8 +8,10 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
+from functools import wraps
+
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_safe
 from .facets import Facets
 from .feeds import live_category
 from .filters import ORDERING_LABELS, ArticleFilter
-from .models import Article, Provider, Topic, http_images
+from .models import Article, Provider, Topic, TopicOldSlug, http_images
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 from .text import display_domain
@@ -95,6 +97,29 @@ def front_page(request):
         description=site_description(),
         is_front=True,
     )
+
+
+def follows_old_topic_slugs(url_name: str):
+    """A topic view (its page or a feed) that answers 301 to the topic's URL for a slug the topic had
+    before (``TopicOldSlug``), when its own lookup finds nothing. A topic with no live article stays a 404."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, slug, **kwargs):
+            try:
+                return view(request, slug=slug, **kwargs)
+            except Http404:
+                moved = TopicOldSlug.objects.filter(slug=slug, topic__in=Topic.objects.live()).select_related("topic")
+                moved = moved.first()
+                if moved is None:
+                    raise
+                url = reverse(url_name, kwargs={"slug": moved.topic.slug})
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+        return wrapped
+
+    return decorate
 
 
 @require_safe

@@ -273,3 +273,56 @@ def test_the_sidebar_still_lists_only_topics_of_recent_stories(client, monkeypat
     make_article("Older", topics=["Stale"], age=timedelta(days=3))
     sidebar = client.get("/").context["facets"].top_topics
     assert [(topic.name, topic.story_count) for topic in sidebar] == [("Fresh", 2), ("Second", 1)]
+
+
+# Meaningful URLs in every script
+
+
+def test_non_latin_titles_and_topics_get_readable_unicode_urls(client):
+    article = make_article("تحلية المياه بالطاقة الشمسية: 40 ألف منزل", topics=[])
+    from articles.importer.ids import insert_with_free_slugs  # noqa: F401 - the importer's slugs come from text.py
+    from articles.text import article_slug, topic_slug
+
+    assert article_slug(article.title) == "تحلية-المياه-بالطاقة-الشمسية-40-ألف-منزل"
+    assert topic_slug("हिन्दी समाचार") == "हिन्दी-समाचार"  # the vowel signs are marks, and kept
+    assert topic_slug("Café culture") == "cafe-culture"  # Latin slugs are what they were
+    url = article.get_absolute_url()
+    assert (
+        url
+        == f"/news/{article.pk}-%D8%AA%D8%AD%D9%84%D9%8A%D8%A9-%D8%A7%D9%84%D9%85%D9%8A%D8%A7%D9%87-%D8%A8%D8%A7%D9%84%D8%B7%D8%A7%D9%82%D8%A9-%D8%A7%D9%84%D8%B4%D9%85%D8%B3%D9%8A%D8%A9-40-%D8%A3%D9%84%D9%81-%D9%85%D9%86%D8%B2%D9%84/"
+    )
+    assert client.get(url).status_code == 200
+    old = client.get(f"/news/{article.pk}-40/")
+    assert old.status_code == 301
+    assert old["Location"] == url
+
+
+def test_a_topic_old_slug_redirects_its_page_and_feeds_to_the_new_ones(client):
+    from articles.models import Article, Topic, TopicOldSlug
+
+    topic = Topic.objects.create(name="الذكاء الاصطناعي", key="الذكاء الاصطناعي", slug="الذكاء-الاصطناعي")
+    TopicOldSlug.objects.create(topic=topic, slug="topic-3")
+    make_article("A story", topics=[topic])
+    page = client.get("/topics/topic-3/", {"ordering": "newest"})
+    assert page.status_code == 301
+    assert page["Location"] == topic.get_absolute_url() + "?ordering=newest"
+    assert client.get(page["Location"]).status_code == 200
+    for kind in ("rss", "atom"):
+        feed = client.get(f"/feeds/topics/topic-3.{kind}")
+        assert feed.status_code == 301
+        assert feed["Location"] == reverse(f"articles:topic_{kind}", args=[topic.slug])
+        assert client.get(feed["Location"]).status_code == 200
+    # A topic readers cannot see is not revealed through its old slug.
+    Article.objects.update(status=Article.Status.DRAFT)
+    assert client.get("/topics/topic-3/").status_code == 404
+    assert client.get("/topics/nothing-here/").status_code == 404
+
+
+def test_a_unicode_topic_slug_can_be_saved_in_the_admin_form_rules():
+    from django.core.exceptions import ValidationError
+
+    from articles.models import Topic
+
+    Topic(name="हिन्दी", key="हिन्दी", slug="हिन्दी").full_clean()
+    with pytest.raises(ValidationError):
+        Topic(name="Bad", key="bad", slug="has space").full_clean()

@@ -16,7 +16,7 @@ from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, provider_key, topic_key
 from .related import RelatedLink
 from .site import ContentVersion
-from .sources import Provider, Topic
+from .sources import Provider, Topic, TopicOldSlug
 
 __all__ = [
     "URL_MAX_LENGTH",
@@ -32,6 +32,7 @@ __all__ = [
     "RelatedLinkImage",
     "SeedFile",
     "Topic",
+    "TopicOldSlug",
     "UniqueKeyMixin",
     "expired_at",
     "http_images",

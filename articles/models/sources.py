@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 
+from .fields import UnicodeSlugField
 from .images import http_images
 from .keys import UniqueKeyMixin, provider_key, topic_key
 
@@ -84,7 +85,9 @@ class Topic(UniqueKeyMixin, models.Model):
         editable=False,
         help_text="The name folded to lower case with single spaces; two names with one key are one topic.",
     )
-    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
+    slug = UnicodeSlugField(
+        "slug", max_length=255, unique=True, help_text="The topic page's URL part, in the name's own script."
+    )
 
     key_source = "name"
     duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
@@ -102,3 +105,16 @@ class Topic(UniqueKeyMixin, models.Model):
 
     def make_key(self) -> str:
         return topic_key(self.name)
+
+
+class TopicOldSlug(models.Model):
+    """A slug a topic had before: its old URLs (and feeds) redirect to the topic's page."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.CharField("old slug", max_length=255, unique=True, help_text="The URL part the topic had.")
+
+    class Meta:
+        verbose_name = "old topic slug"
+
+    def __str__(self):
+        return self.slug
