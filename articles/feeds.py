@@ -15,10 +15,13 @@ from typing import NamedTuple
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.cache import patch_cache_control
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
+from django.views.decorators.http import require_safe
 
 from . import ranking
 from .models import Article, Provider, Topic
@@ -26,6 +29,44 @@ from .rendering import plain_text
 from .site import conditional_page, site_description, site_name
 
 FEED_SIZE = 30
+
+
+@require_safe
+def feed_style(request):
+    """The XSLT stylesheet every feed names, so that a browser shows a person a readable page with a
+    subscribe hint instead of raw XML. Served from the site itself: the Content-Security-Policy allows
+    nothing else, and browsers apply only a same-origin stylesheet."""
+    response = render(request, "feeds/style.xsl", content_type="text/xsl; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+# Served as application/xml, not application/rss+xml or application/atom+xml: Chromium shows those
+# two as plain text and never applies the stylesheet. Feed readers read the document, whatever the
+# type; the pages' <link rel="alternate"> still announce each feed with its own type.
+FEED_CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+class StyledRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the stylesheet (Django writes ``stylesheets`` for RSS)."""
+
+    content_type = FEED_CONTENT_TYPE
+
+
+class StyledAtomFeed(Atom1Feed):
+    """Atom with the ``<?xml-stylesheet?>`` instruction, which Django 5.2 writes for RSS only."""
+
+    content_type = FEED_CONTENT_TYPE
+
+    def write(self, outfile, encoding):
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
 
 def conditional(feed):
@@ -38,6 +79,10 @@ class LatestRssFeed(Feed):
 
     link = "/"
     language = "en"
+    feed_type = StyledRssFeed
+
+    def stylesheets(self, obj=None):
+        return [Stylesheet(reverse("articles:feed_style"), mimetype="text/xsl", media="screen")]
 
     def title(self, obj=None):
         return f"{site_name()}: latest news"
@@ -142,7 +187,7 @@ class CategoryRssFeed(GroupRssFeed):
 class AtomFeed:
     """A feed above in Atom, where the description is the subtitle."""
 
-    feed_type = Atom1Feed
+    feed_type = StyledAtomFeed
 
     def subtitle(self, obj=None):
         return self.description(obj)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("providers/<slug:slug>/", cached(views.provider_page, query=list_query("provider")), name="provider"),
     path("category/<path:name>/", cached(views.category_page, query=list_query("category")), name="category"),
     path("search/", views.search_page, name="search"),
+    path("feeds/style.xsl", feeds.feed_style, name="feed_style"),
     path("feeds/latest.rss", cached(feeds.conditional(feeds.LatestRssFeed())), name="latest_rss"),
     path("feeds/latest.atom", cached(feeds.conditional(feeds.LatestAtomFeed())), name="latest_atom"),
     path(

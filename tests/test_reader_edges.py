@@ -226,7 +226,7 @@ def test_category_feeds_answer_only_for_a_category_with_a_live_story(client):
     assert client.get("/feeds/categories/a%00b.rss").status_code == 404
     dotted = client.get("/feeds/categories/u.s.%20news.rss")
     assert dotted.status_code == 200
-    assert dotted["Content-Type"].startswith("application/rss+xml")
+    assert dotted["Content-Type"].startswith("application/xml")
     assert "Dotted story" in dotted.content.decode()
 
 
@@ -326,3 +326,47 @@ def test_a_unicode_topic_slug_can_be_saved_in_the_admin_form_rules():
     Topic(name="हिन्दी", key="हिन्दी", slug="हिन्दी").full_clean()
     with pytest.raises(ValidationError):
         Topic(name="Bad", key="bad", slug="has space").full_clean()
+
+
+# Feeds in a browser
+
+
+@pytest.mark.parametrize("url", ["/feeds/latest.rss", "/feeds/latest.atom", "/feeds/categories/news.rss"])
+def test_every_feed_names_the_site_own_xslt_stylesheet_and_is_served_as_xml(client, url):
+    from xml.dom.minidom import parseString
+
+    make_article("A story")
+    response = client.get(url)
+    document = parseString(response.content)  # noqa: S318
+    instructions = [node for node in document.childNodes if node.nodeType == node.PROCESSING_INSTRUCTION_NODE]
+    assert [(node.target, node.data) for node in instructions] == [
+        ("xml-stylesheet", 'href="/feeds/style.xsl" media="screen" type="text/xsl"')
+    ]
+    assert instructions[0] is document.childNodes[0]  # before the root element, where browsers look
+    # Chromium shows application/rss+xml and application/atom+xml as plain text, stylesheet unapplied.
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+
+
+def test_the_feed_stylesheet_is_same_origin_xslt_with_a_subscribe_hint(client):
+    from xml.dom.minidom import parseString
+
+    response = client.get("/feeds/style.xsl")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xsl; charset=utf-8"
+    stylesheet = parseString(response.content).documentElement  # noqa: S318
+    assert stylesheet.tagName == "xsl:stylesheet"
+    text = response.content.decode()
+    assert "subscribe" in text
+    assert 'href="/static/feeds/feed.css"' in text  # a stylesheet of the site's own: the CSP allows no other
+    assert "<script" not in text
+    assert "style=" not in text
+
+
+def test_feeds_allow_only_chromium_xslt_banner_inline_and_pages_nothing_inline(client):
+    make_article("A story")
+    feed_policy = client.get("/feeds/latest.rss")["Content-Security-Policy"]
+    page_policy = client.get("/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in feed_policy
+    assert "'unsafe-hashes'" in feed_policy
+    assert "'unsafe-hashes'" not in page_policy
+    assert "'unsafe-inline'" not in page_policy

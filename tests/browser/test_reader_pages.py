@@ -79,3 +79,26 @@ def test_typing_in_the_topic_box_narrows_the_full_topic_list(reader, live_server
     reader.wait_for_load_state("load")
     assert reader.locator(".card__title").all_inner_texts() == ["About الذكاء الاصطناعي"]
     assert errors(reader) == []
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_a_feed_opened_in_the_browser_is_a_readable_page_with_a_subscribe_hint(reader, live_server, screenshot, kind):
+    make_article(
+        "Tariffs & trade: <b>what</b> changes", excerpt="Ports & customs \u2014 the details.", category="economy"
+    )
+    make_article("الذكاء الاصطناعي في المدارس", category="economy")
+    reader.goto(f"{live_server.url}/feeds/categories/economy.{kind}")
+    reader.wait_for_load_state("load")
+    assert reader.locator("h1").inner_text() == "Newsroom: Economy"
+    assert "subscribe" in reader.locator(".feed-hint").inner_text()
+    assert reader.locator(".feed-hint code").inner_text() == f"{live_server.url}/feeds/categories/economy.{kind}"
+    titles = reader.locator(".feed__item h2").all_inner_texts()
+    assert titles == ["الذكاء الاصطناعي في المدارس", "Tariffs & trade: <b>what</b> changes"]
+    assert reader.locator(".feed__item b").count() == 0  # markup in a title is text, never markup
+    assert "Ports & customs" in reader.locator(".feed__item").nth(1).inner_text()
+    assert reader.locator("link[rel=stylesheet]").evaluate("link => link.sheet.cssRules.length") > 0
+    screenshot(reader, kind)
+    assert errors(reader) == []
+    reader.locator(".feed__item h2 a").nth(1).click()
+    reader.wait_for_load_state("load")
+    assert reader.locator("h1").inner_text() == "Tariffs & trade: <b>what</b> changes"
