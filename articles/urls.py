@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import api, feeds, views
 from .caching import cache_public_page as cached
@@ -9,6 +9,22 @@ from .views import follows_old_topic_slugs as moved_topic
 app_name = "articles"
 
 
+class UnicodeSlugConverter:
+    """A slug in any script (articles/text.py): ASCII letters, digits, "-", "_", or any non-ASCII
+    character; never "/", a space, NUL or another control character."""
+
+    regex = r"(?:[-\w]|[^\x00-\x7f])+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+
 def list_query(*fixed: str) -> frozenset[str]:
     """What a list page reads: its filters (less search words, and those the page fixes) and the page number."""
     return query_names(ArticleFilter, exclude={"q", *fixed}) | {"page"}
@@ -16,14 +32,14 @@ def list_query(*fixed: str) -> frozenset[str]:
 
 # cached(): anonymous readers get these from the page cache (articles/caching.py), keyed on the
 # query parameters named in query= only. Search and previews are never cached. Titles and topic
-# names in other scripts make Unicode slugs (articles/text.py), hence <str:slug> there; moved_topic
+# names in other scripts make Unicode slugs (articles/text.py), hence <uslug:slug> there; moved_topic
 # sends a topic's old slug on to its page or feed.
 urlpatterns = [
     path("", cached(views.front_page, query=list_query()), name="front"),
-    path("news/<int:pk>-<str:slug>/", cached(views.article_detail), name="detail"),
+    path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail), name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
     path(
-        "topics/<str:slug>/",
+        "topics/<uslug:slug>/",
         cached(moved_topic("articles:topic")(views.topic_page), query=list_query("topic")),
         name="topic",
     ),
@@ -34,12 +50,12 @@ urlpatterns = [
     path("feeds/latest.rss", cached(feeds.conditional(feeds.LatestRssFeed())), name="latest_rss"),
     path("feeds/latest.atom", cached(feeds.conditional(feeds.LatestAtomFeed())), name="latest_atom"),
     path(
-        "feeds/topics/<str:slug>.rss",
+        "feeds/topics/<uslug:slug>.rss",
         cached(moved_topic("articles:topic_rss")(feeds.conditional(feeds.TopicRssFeed()))),
         name="topic_rss",
     ),
     path(
-        "feeds/topics/<str:slug>.atom",
+        "feeds/topics/<uslug:slug>.atom",
         cached(moved_topic("articles:topic_atom")(feeds.conditional(feeds.TopicAtomFeed()))),
         name="topic_atom",
     ),

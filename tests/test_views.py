@@ -631,6 +631,9 @@ def test_article_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
         "/?min_quality=%00",
         "/api/news/?category=%00",
         "/news/1-%00/",
+        "/topics/a%00b/",
+        "/feeds/topics/a%00b.rss",
+        "/topics/" + "\u0630" * 3000 + "/",
         "/category/" + "x" * 3000 + "/",
     ],
 )
