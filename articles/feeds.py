@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds: the latest live articles, per topic and per source.
+"""RSS 2.0 and Atom feeds: the latest live articles, per topic, per source and per category.
 
 Every name and text a reader shows is HTML-escaped here: titles and
 descriptions (the feed's and each item's), because feed readers render both
@@ -15,16 +15,58 @@ import mimetypes
 from copy import copy
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
+from django.views.decorators.http import require_safe
 
 from . import ranking
-from .models import Article, ArticleQuerySet, Provider, Topic, http_images
+from .models import Article, ArticleQuerySet, Category, Provider, Topic, http_images
 from .rendering import plain_text
 from .site import conditional_page, site_description, site_name
 
 FEED_SIZE = 30
+
+
+@require_safe
+def feed_style(request):
+    """The XSLT stylesheet every feed names, so that a browser shows a person a readable page with a
+    subscribe hint instead of raw XML. Served from the site itself: the Content-Security-Policy allows
+    nothing else, and browsers apply only a same-origin stylesheet."""
+    response = render(request, "feeds/style.xsl", content_type="text/xsl; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+# Served as application/xml, not application/rss+xml or application/atom+xml: Chromium shows those
+# two as plain text and never applies the stylesheet. Feed readers read the document, whatever the
+# type; the pages' <link rel="alternate"> still announce each feed with its own type.
+FEED_CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+class StyledRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the stylesheet (Django writes ``stylesheets`` for RSS)."""
+
+    content_type = FEED_CONTENT_TYPE
+
+
+class StyledAtomFeed(Atom1Feed):
+    """Atom with the ``<?xml-stylesheet?>`` instruction, which Django 5.2 writes for RSS only."""
+
+    content_type = FEED_CONTENT_TYPE
+
+    def write(self, outfile, encoding):
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
 
 def conditional(feed):
@@ -37,6 +79,7 @@ class LatestRssFeed(Feed):
 
     link = "/"
     language = "en"
+    feed_type = StyledRssFeed
     request = None  # set on the copy that writes one response (get_feed)
 
     def get_feed(self, obj, request):
@@ -44,6 +87,9 @@ class LatestRssFeed(Feed):
         feed = copy(self)
         feed.request = request
         return Feed.get_feed(feed, obj, request)
+
+    def stylesheets(self, obj=None):
+        return [Stylesheet(reverse("articles:feed_style"), mimetype="text/xsl", media="screen")]
 
     def title(self, obj=None):
         return f"{site_name()}: latest news"
@@ -134,10 +180,24 @@ class ProviderRssFeed(GroupRssFeed):
         return Article.objects.published().filter(provider=obj)
 
 
+class CategoryRssFeed(GroupRssFeed):
+    model = Category
+    summary = "{name}: the latest stories on {site}."
+
+    def title(self, obj):
+        return escape(f"{site_name()}: {obj.heading}")
+
+    def description(self, obj):
+        return escape(self.summary.format(name=obj.heading, site=site_name()))
+
+    def articles(self, obj):
+        return Article.objects.published().in_category(obj)
+
+
 class AtomFeed:
     """A feed above in Atom, where the description is the subtitle."""
 
-    feed_type = Atom1Feed
+    feed_type = StyledAtomFeed
 
     def subtitle(self, obj=None):
         return self.description(obj)
@@ -152,4 +212,8 @@ class TopicAtomFeed(AtomFeed, TopicRssFeed):
 
 
 class ProviderAtomFeed(AtomFeed, ProviderRssFeed):
+    pass
+
+
+class CategoryAtomFeed(AtomFeed, CategoryRssFeed):
     pass

@@ -15,13 +15,15 @@ from django.utils import timezone
 from . import ranking
 from .models import Article, Provider, Topic
 
+# The values are the feed's words (and stay, for links already shared); the labels are the reader's.
 ORDERING_CHOICES = [
-    ("hot", "Hot"),
-    ("newest", "Newest"),
-    ("quality", "Quality"),
-    ("heat", "Heat"),
-    ("relevance", "Relevance"),
+    ("hot", "Top stories"),
+    ("newest", "Latest"),
+    ("quality", "Most trusted"),
+    ("heat", "Trending"),
+    ("relevance", "Best match"),
 ]
+ORDERING_LABELS = dict(ORDERING_CHOICES)
 INT_LIMIT = 2**31 - 1
 
 
@@ -127,7 +129,7 @@ class ArticleFilter(django_filters.FilterSet):
             # The first option is what an empty choice means: relevance for a search, else the default.
             choices = [choice for choice in ORDERING_CHOICES if choice[0] != "relevance"]
             if cleaned.get("q"):
-                choices.insert(0, ("relevance", "Relevance"))
+                choices.insert(0, ("relevance", ORDERING_LABELS["relevance"]))
             fields["ordering"].choices = choices
 
     @property

@@ -120,6 +120,18 @@ def plain_text(value: str | None) -> str:
     return " ".join(CONTROL_CHARACTERS.sub("", html.unescape(value or "")).split())
 
 
+def standfirst(excerpt: str | None, title: str | None) -> str:
+    """The excerpt as a reader sees it under the headline, or "" when it only repeats the headline.
+
+    Feeds often send the title again as the excerpt; case, spacing and closing
+    punctuation do not make it a different text.
+    """
+    text = plain_text(excerpt)
+    if text.casefold().rstrip(" .!?…") == plain_text(title).casefold().rstrip(" .!?…"):
+        return ""
+    return text
+
+
 def _markdown_html(source: str, title: str) -> str:
     """Markdown -> HTML, with the page's one <h1> left to the headline.
 

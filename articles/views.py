@@ -8,9 +8,11 @@ of the hot or relevance window when that is the ordering, the page count
 to find the topic, source or category of its page.
 """
 
+from functools import wraps
 from types import SimpleNamespace
 
-from django.http import Http404, HttpResponse
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -19,27 +21,38 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .facets import Facets
-from .filters import ArticleFilter
-from .models import Article, Category, Provider, Topic, category_key, http_images
-from .rendering import clip, http_url, plain_text, video_embed
+from .filters import ORDERING_LABELS, ArticleFilter
+from .models import Article, Category, Provider, Topic, TopicOldSlug, category_key, http_images
+from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
+from .text import display_domain
 
 PAGE_SIZE = 20
+FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDERING_LABELS["hot"]}
 SIDEBAR_NEWEST = 6
 
 
-def feed_links(kind: str = "", slug: str = "") -> dict:
-    """The RSS and Atom feeds of a list page: the latest news, a topic's or a source's."""
+def feed_links(kind: str = "", slug: str = "", name: str = "") -> dict:
+    """The RSS and Atom feeds of a list page: the latest news, a topic's, a source's or a category's."""
     if not kind:
         return {"rss": reverse("articles:latest_rss"), "atom": reverse("articles:latest_atom")}
     return {
         "rss": reverse(f"articles:{kind}_rss", kwargs={"slug": slug}),
         "atom": reverse(f"articles:{kind}_atom", kwargs={"slug": slug}),
+        "title": f"{site_name()}: {name}",
     }
 
 
 def absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
+
+
+def list_page(paginator, number):
+    """The page a reader asked for; no such page (past the end, not a number) is a 404, as in Django's ListView."""
+    try:
+        return paginator.page(number or 1)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
 
 
 def render_list(
@@ -51,7 +64,7 @@ def render_list(
     filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
     paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
     filterset.offer_choices(facets)
-    page = paginator.get_page(request.GET.get("page"))
+    page = list_page(paginator, request.GET.get("page"))
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
         "heading": heading,
@@ -74,14 +87,39 @@ def render_list(
 @require_safe
 @conditional_page
 def front_page(request):
-    latest = request.GET.get("ordering") == "newest"
+    # The heading names the order in force (an unknown ordering is the default's): never "Top stories" over
+    # the most trusted stories of all time.
+    ordering = request.GET.get("ordering")
     return render_list(
         request,
         Article.objects.published(),
-        heading="Latest news" if latest else "Top stories",
+        heading=FRONT_HEADINGS.get(ordering, FRONT_HEADINGS["hot"]),
         description=site_description(),
         is_front=True,
     )
+
+
+def follows_old_topic_slugs(url_name: str):
+    """A topic view (its page or a feed) that answers 301 to the topic's URL for a slug the topic had
+    before (``TopicOldSlug``), when its own lookup finds nothing. A topic with no live article stays a 404."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, slug, **kwargs):
+            try:
+                return view(request, slug=slug, **kwargs)
+            except Http404:
+                # Two lookups by key, not one join: a subquery of every live topic is slow on SQLite.
+                moved = TopicOldSlug.objects.filter(slug=slug).select_related("topic").first()
+                if moved is None or not Topic.objects.live().filter(pk=moved.topic_id).exists():
+                    raise
+                url = reverse(url_name, kwargs={"slug": moved.topic.slug})
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+        return wrapped
+
+    return decorate
 
 
 @require_safe
@@ -96,7 +134,7 @@ def topic_page(request, slug):
         fixed=("topic",),
         topic=topic,
         kicker="Topic",
-        feeds=feed_links("topic", topic.slug),
+        feeds=feed_links("topic", topic.slug, topic.name),
     )
 
 
@@ -108,12 +146,12 @@ def provider_page(request, slug):
         request,
         Article.objects.published().filter(provider=provider),
         heading=provider.name,
-        description=f"The latest stories from {provider.name} ({provider.domain}) on {site_name()}.",
+        description=f"The latest stories from {provider.name} ({display_domain(provider.domain)}) on {site_name()}.",
         fixed=("provider",),
         provider=provider,
         provider_logo=provider.logo,
         kicker="Source",
-        feeds=feed_links("provider", provider.slug),
+        feeds=feed_links("provider", provider.slug, provider.name),
     )
 
 
@@ -131,14 +169,15 @@ def category_page(request, name):
         if category is None:
             raise Http404("No live articles in this category.")
         return redirect(category, permanent=True)
-    heading = category.name[:1].upper() + category.name[1:]
+    heading = category.heading
     return render_list(
         request,
-        Article.objects.published().filter(section=category),
+        Article.objects.published().in_category(category),
         heading=heading,
         description=f"{heading}: the latest stories on {site_name()}.",
         fixed=("category",),
         kicker="Section",
+        feeds=feed_links("category", category.slug, heading),
     )
 
 
@@ -183,10 +222,13 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "preview": preview,
         "title": title,
         "excerpt": excerpt,
+        "standfirst": standfirst(article.excerpt, article.title),
         "body_html": mark_safe(article.body_html),  # noqa: S308 - sanitized when stored (rendering.stored_body_html)
         "embed": embed.as_html(title) if embed else None,
         "lead_image": lead_image,
-        "gallery": images[1:] if article.item_type == "slideshow" else [],
+        # A slideshow shows every image in one viewer; any other article its first image on top, the rest below.
+        "slides": images if article.item_type == "slideshow" and len(images) > 1 else [],
+        "gallery": [] if article.item_type == "slideshow" and len(images) > 1 else images[1:],
         "provider_logo": article.provider.logo if article.provider else None,
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),

@@ -53,7 +53,8 @@ class RequestLogMiddleware:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's policy from settings, with inline styles allowed under /admin/ only.
+    """django-csp's policy from settings, with inline styles allowed under /admin/ only (and
+    Chromium's own XSLT banner in feeds).
 
     Django's own admin templates still carry an inline ``<style>`` (the
     changelist without actions), and so do ours (templates/admin/), so a
@@ -62,11 +63,32 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """
 
     ADMIN_PREFIX = "/admin/"
+    # The feeds (articles/feeds.py) as a browser shows them, through the site's XSLT stylesheet:
+    # Chromium 156 adds a banner of its own to every XSLT page (XSLT is deprecated), with style
+    # attributes and a close button's onclick. Allowed by their hashes (CSP "unsafe-hashes"), on
+    # feeds only, so that the banner works and the console stays clean; nothing else inline runs.
+    # Another Chromium version may change the banner: tests/browser/test_reader_pages.py notices.
+    FEED_PREFIX = "/feeds/"
+    CHROMIUM_XSLT_BANNER = {
+        "style-src": [
+            "'unsafe-hashes'",
+            "'sha256-/3RHWtS7UXAcmJ7lSnklScB2fo7FSVHjVnJfEDpBmZs='",
+            "'sha256-V2GycOVmq9EBDz8q16MG+o/Q8CCO+BnfgeyYK/ij3Tc='",
+            "'sha256-Vc6YdsPwJmyOyOWY3K0+DEFqLyvNxfsrADVC0UvQkxI='",
+            "'sha256-k7We2NkL52dzxJ7Onuayib0w0pIae+gF2hnqjj9zNCY='",
+            "'sha256-wigbdYYtFNuCCF2AjANk4urC670LJtVGgGmNcceTXJY='",
+        ],
+        "script-src": ["'unsafe-hashes'", "'sha256-TXA+6usvAyONGFuiE99/kgV7JxYXAtQaottQ4sJDSIw='"],
+    }
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path_info.startswith(self.ADMIN_PREFIX):
+        if report_only:
+            return parts
+        if request.path_info.startswith(self.ADMIN_PREFIX):
             parts.update = {**(parts.update or {}), "style-src": ["'unsafe-inline'"]}
+        elif request.path_info.startswith(self.FEED_PREFIX):
+            parts.update = {**(parts.update or {}), **self.CHROMIUM_XSLT_BANNER}
         return parts
 
 

@@ -95,3 +95,34 @@ def test_category_texts_already_stored_become_one_managed_category_per_name(tran
         "A5": "analysis",
         "A6": None,
     }
+
+
+def test_non_latin_titles_and_topics_get_unicode_slugs_and_topics_keep_their_old_ones(transactional_db):
+    apps = migrate([("articles", "0011_authoring_content")])
+    try:
+        Topic = apps.get_model("articles", "Topic")
+        Article = apps.get_model("articles", "Article")
+        arabic = Topic.objects.create(name="الذكاء الاصطناعي", key="الذكاء الاصطناعي", slug="topic-3")
+        latin = Topic.objects.create(name="Café culture", key="café culture", slug="cafe-culture")
+        taken = Topic.objects.create(name="Экономика", key="экономика-x", slug="экономика")  # already what it wants
+        clash = Topic.objects.create(name="экономика!", key="экономика!", slug="topic-9")
+        story = Article.objects.create(title="62 مليار 40", slug="62-40", web_url="https://e.org/1")
+        english = Article.objects.create(title="Plain story", slug="edited-by-hand", web_url="https://e.org/2")
+
+        apps = migrate([("articles", "0012_unicode_slugs")])
+
+        Topic = apps.get_model("articles", "Topic")
+        slugs = dict(Topic.objects.values_list("pk", "slug"))
+        assert slugs == {
+            arabic.pk: "الذكاء-الاصطناعي",
+            latin.pk: "cafe-culture",
+            taken.pk: "экономика",
+            clash.pk: "экономика-2",
+        }
+        old = apps.get_model("articles", "TopicOldSlug").objects.values_list("slug", "topic_id")
+        assert sorted(old) == [("topic-3", arabic.pk), ("topic-9", clash.pk)]
+        Article = apps.get_model("articles", "Article")
+        assert Article.objects.get(pk=story.pk).slug == "62-مليار-40"
+        assert Article.objects.get(pk=english.pk).slug == "edited-by-hand"
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -118,7 +118,7 @@ def test_the_byline_is_on_the_page_in_rss_atom_json_ld_and_the_api(client):
     publish(article)
 
     page = client.get(article.get_absolute_url())
-    assert 'By <span class="byline__author">Wendy Writer</span> and' in page.content.decode()
+    assert 'By <bdi class="byline__author">Wendy Writer</bdi> and' in page.content.decode()
     assert json_ld(page)["author"] == [
         {"@type": "Person", "name": "Wendy Writer"},
         {"@type": "Person", "name": "Carl Contributor"},

@@ -18,7 +18,7 @@ from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .related import RelatedLink
 from .site import ContentVersion
-from .sources import Category, Provider, Topic
+from .sources import Category, Provider, Topic, TopicOldSlug
 
 __all__ = [
     "URL_MAX_LENGTH",
@@ -36,6 +36,7 @@ __all__ = [
     "RelatedLinkImage",
     "SeedFile",
     "Topic",
+    "TopicOldSlug",
     "UniqueKeyMixin",
     "category_key",
     "expired_at",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..rendering import body_html_or_note, check_body
 from ..text import article_slug
+from .fields import UnicodeSlugField
 from .images import http_images
 from .keys import URL_MAX_LENGTH
 from .sources import Category, Provider, Topic
@@ -52,6 +53,10 @@ class ArticleQuerySet(models.QuerySet):
         """
         through = Article.topics.through.objects.filter(article_id=models.OuterRef("pk"), topic__in=topics)
         return self.filter(models.Exists(through))
+
+    def in_category(self, category):
+        """Articles of the managed ``category``: its page and its feeds read them through this one method."""
+        return self.filter(section=category)
 
     # What each page type loads with its articles: a fixed number of queries, however many articles.
 
@@ -151,7 +156,9 @@ class Article(models.Model):
     # Content
     title = models.CharField("title", max_length=500, help_text="The headline shown to readers.")
     # Articles are found by id; the slug only makes their URLs readable, so it needs no index.
-    slug = models.SlugField("slug", max_length=100, db_index=False, help_text="Readable URL part, made from the title.")
+    slug = UnicodeSlugField(
+        "slug", max_length=100, db_index=False, help_text="Readable URL part, made from the title (in its own script)."
+    )
     excerpt = models.TextField("excerpt", blank=True, help_text="The summary shown in lists and feeds.")
     body = models.TextField(
         "body",

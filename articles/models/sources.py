@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 
+from .fields import UnicodeSlugField
 from .images import http_images
 from .keys import UniqueKeyMixin, category_key, provider_key, topic_key
 
@@ -101,7 +102,9 @@ class Topic(UniqueKeyMixin, models.Model):
         editable=False,
         help_text="The name folded to lower case with single spaces; two names with one key are one topic.",
     )
-    slug = models.SlugField("slug", max_length=255, unique=True, help_text="The topic page's URL part.")
+    slug = UnicodeSlugField(
+        "slug", max_length=255, unique=True, help_text="The topic page's URL part, in the name's own script."
+    )
 
     key_source = "name"
     duplicate_message = "A topic with this name already exists (case and spacing do not matter)."
@@ -162,6 +165,11 @@ class Category(UniqueKeyMixin, models.Model):
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"name": self.slug})
 
+    @property
+    def heading(self) -> str:
+        """The name as a page or feed title: its first letter capitalised (“news” -> “News”)."""
+        return self.name[:1].upper() + self.name[1:]
+
     def make_key(self) -> str:
         return category_key(self.name)
 
@@ -171,3 +179,16 @@ class Category(UniqueKeyMixin, models.Model):
         from ..text import category_slug
 
         return row_for_name(cls, category_key(name), name, category_slug(name))
+
+
+class TopicOldSlug(models.Model):
+    """A slug a topic had before: its old URLs (and feeds) redirect to the topic's page."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.CharField("old slug", max_length=255, unique=True, help_text="The URL part the topic had.")
+
+    class Meta:
+        verbose_name = "old topic slug"
+
+    def __str__(self):
+        return self.slug

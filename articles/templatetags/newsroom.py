@@ -4,8 +4,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..rendering import clip, http_url, plain_text
+from ..rendering import clip, http_url, plain_text, standfirst
 from ..site import json_text
+from ..text import display_domain
 
 register = template.Library()
 
@@ -14,6 +15,18 @@ register = template.Library()
 def plain_filter(value):
     """Feed text for display: entities decoded, whitespace folded. Still escaped by the template."""
     return plain_text(value)
+
+
+@register.filter(name="standfirst")
+def standfirst_filter(excerpt, title):
+    """The excerpt as plain text, or "" when it only repeats the title."""
+    return standfirst(excerpt, title)
+
+
+@register.filter(name="display_domain")
+def display_domain_filter(domain):
+    """A source's domain as browsers show it: punycode when a label mixes scripts (a homoglyph)."""
+    return display_domain(domain or "")
 
 
 @register.filter(name="http_url")
@@ -85,7 +98,7 @@ def checkbox_fields(bound_field):
     chosen = _chosen(bound_field)
     return format_html_join(
         "",
-        '<label class="check" for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" id="{0}_{1}"{4}> {5}</label>',
+        '<label class="check" for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" id="{0}_{1}"{4}> <span dir="auto">{5}</span></label>',
         (
             (
                 bound_field.auto_id,
