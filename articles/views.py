@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from .facets import Facets
 from .filters import ArticleFilter
 from .models import Article, Provider, Topic, http_images
+from .pictures.html import largest_url, social_image
 from .rendering import clip, http_url, plain_text, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 
@@ -186,10 +187,18 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "meta_description": clip(excerpt, 300),
         "canonical_url": canonical,
         "og_type": "article",
-        "og_image": lead_image,
+        "og_image": absolute_image(request, social_image(lead_image)),
         "noindex": preview,
-        "json_ld": None if preview else news_article_json_ld(article, canonical, title, excerpt, images),
+        "json_ld": None
+        if preview
+        else news_article_json_ld(
+            article, canonical, title, excerpt, [absolute(request, largest_url(image)) for image in images]
+        ),
     }
+
+
+def absolute_image(request, image: dict | None) -> dict | None:
+    return image and {**image, "src": absolute(request, image["src"])}
 
 
 def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: str, images) -> dict:
@@ -202,7 +211,7 @@ def news_article_json_ld(article: Article, canonical: str, title: str, excerpt: 
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
-        "image": [image.src for image in images],
+        "image": images,  # URLs: the widest rendition when ready, else the source's
         "keywords": [topic.name for topic in article.topics.all()],
         "publisher": {"@type": "Organization", "name": site_name()},
     }

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from articles import views
 from articles.caching import cache_public_page
+from articles.pictures.views import serve_rendition
 from articles.site import conditional_page
 from articles.sitemaps import SITEMAPS, news_sitemap
 from newsroom.views import healthz
@@ -11,6 +12,7 @@ from newsroom.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("pictures/<path:name>", serve_rendition, name="picture-file"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

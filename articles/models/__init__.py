@@ -5,6 +5,7 @@
 - ``article``: the article and the rules for reading it (``ArticleQuerySet``).
 - ``images``, ``related``: an article's images and its related coverage.
 - ``history``: its moves through the workflow.
+- ``renditions``: local copies of images (pictures) and their renditions.
 - ``imports``: the seed files the importer accepted.
 - ``site``: site-wide state shared by every process (the content version).
 """
@@ -15,6 +16,7 @@ from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_im
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, provider_key, topic_key
 from .related import RelatedLink
+from .renditions import Picture, Rendition
 from .site import ContentVersion
 from .sources import Provider, Topic
 
@@ -26,10 +28,12 @@ __all__ = [
     "ArticleTransition",
     "ContentVersion",
     "Image",
+    "Picture",
     "Provider",
     "ProviderLogo",
     "RelatedLink",
     "RelatedLinkImage",
+    "Rendition",
     "SeedFile",
     "Topic",
     "UniqueKeyMixin",

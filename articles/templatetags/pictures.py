@@ -1,0 +1,15 @@
+"""{% picture image place alt lazy %}: an image from its renditions when ready (articles/pictures/html.py)."""
+
+from django import template
+
+from ..pictures.html import picture_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def picture(image, place="article", alt="", lazy=True, number=None):
+    """number: the image's number in a gallery, said in its alt text ("Title (image 2)")."""
+    if number is not None:
+        alt = f"{alt} (image {number})"
+    return picture_html(image, place=place, alt=alt, lazy=lazy)
