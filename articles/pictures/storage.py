@@ -25,7 +25,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
         full_path.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(self.location) / PARTIAL
         partial.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=partial, prefix=full_path.name + ".")
+        descriptor, temporary = tempfile.mkstemp(dir=partial, prefix=f"{os.getpid()}-{full_path.name}.")
         try:
             with os.fdopen(descriptor, "wb") as out:
                 if hasattr(content, "chunks"):
@@ -46,16 +46,34 @@ class AtomicFileSystemStorage(FileSystemStorage):
         return name  # content-addressed: the same name is the same bytes
 
     def sweep_partial(self, older_than: float = 0) -> int:
-        """Remove temporary files left by writers that died; returns how many."""
+        """Remove temporary files left by writers that died; returns how many.
+
+        A file is a dead writer's when the process named in it (``pid-``) is
+        gone, or, for a folder shared by machines, when it is older than
+        ``older_than`` seconds.
+        """
         partial = Path(self.location) / PARTIAL
         if not partial.is_dir():
             return 0
         removed = 0
         for path in partial.iterdir():
             try:
-                if time.time() - path.stat().st_mtime >= older_than:
+                if not writer_alive(path.name) or time.time() - path.stat().st_mtime >= older_than:
                     path.unlink()
                     removed += 1
             except FileNotFoundError:
                 pass
         return removed
+
+
+def writer_alive(name: str) -> bool:
+    pid = name.split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
