@@ -67,7 +67,8 @@ def test_an_exif_rotated_jpeg_is_turned_upright(server):
     upright = fetch_image(server.add("/rotated.jpg", out.getvalue())).image
     assert upright.size == (100, 200)
     red, _, _ = upright.convert("RGB").getpixel((50, 5))  # the band is now at the top
-    assert red > 200 and upright.convert("RGB").getpixel((50, 195))[1] > 200
+    assert red > 200
+    assert upright.convert("RGB").getpixel((50, 195))[1] > 200
 
 
 def test_a_truncated_jpeg_is_refused(server):
@@ -87,7 +88,8 @@ def test_a_pixel_bomb_is_refused_before_it_is_decoded(server):
 def test_an_html_page_named_jpg_is_refused(server):
     page = b"<!DOCTYPE html><html><body>Not found, but 200</body></html>"
     refused = refusal(server.add("/photo.jpg", page, "image/jpeg"))
-    assert refused.reason == "HTML/XML, not an image" and not refused.retry
+    assert refused.reason == "HTML/XML, not an image"
+    assert not refused.retry
 
 
 def test_an_svg_is_refused(server):
@@ -104,13 +106,15 @@ def test_a_slow_drip_is_cut_off_at_the_download_deadline(server, fetch_options):
     fetch_options(TOTAL_SECONDS=0.5, READ_TIMEOUT=5)
     data = image_bytes("JPEG", (64, 64))
     refused = refusal(server.add("/drip.jpg", data, drip={"bytes": 16, "seconds": 0.1}))
-    assert refused.reason == "download took longer than 0.5 s" and refused.retry
+    assert refused.reason == "download took longer than 0.5 s"
+    assert refused.retry
 
 
 def test_a_server_that_stops_sending_is_cut_off_by_the_read_timeout(server, fetch_options):
     fetch_options(READ_TIMEOUT=0.3, TOTAL_SECONDS=30)
     refused = refusal(server.add("/stall.jpg", b"\xff\xd8" + b"x" * 100, drip={"bytes": 2, "seconds": 2}))
-    assert refused.retry and ("timed out" in refused.reason or "took longer" in refused.reason)
+    assert refused.retry
+    assert "timed out" in refused.reason or "took longer" in refused.reason
 
 
 def test_a_body_over_the_byte_limit_is_refused_while_streaming(server, fetch_options):
@@ -125,7 +129,8 @@ def test_a_redirect_to_loopback_is_refused(server):
     target = f"http://127.0.0.1:{server.port}/photo.jpg"
     server.add("/photo.jpg", image_bytes())
     refused = refusal(server.redirect("/go", target))
-    assert refused.reason == "127.0.0.1 resolves to loopback address 127.0.0.1" and not refused.retry
+    assert refused.reason == "127.0.0.1 resolves to loopback address 127.0.0.1"
+    assert not refused.retry
     assert server.hits.get("/photo.jpg") is None
 
 
@@ -163,11 +168,13 @@ def test_more_than_three_redirects_are_refused(server):
 )
 def test_urls_that_lead_inside_are_refused_before_connecting(url, reason):
     refused = refusal(url)
-    assert refused.reason.startswith(reason) and not refused.retry
+    assert refused.reason.startswith(reason)
+    assert not refused.retry
 
 
 @pytest.mark.parametrize(("status", "retry"), [(404, False), (403, False), (500, True), (503, True), (429, True)])
 def test_http_errors_are_refused_and_only_passing_ones_are_retried(server, status, retry):
     server.routes["/x.jpg"] = {"status": status}
     refused = refusal(server.url("/x.jpg"))
-    assert refused.reason == f"HTTP {status}" and refused.retry is retry
+    assert refused.reason == f"HTTP {status}"
+    assert refused.retry is retry
