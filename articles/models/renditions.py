@@ -15,10 +15,13 @@ query per image.
 
 import hashlib
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from .keys import URL_MAX_LENGTH
+
+UNIT = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
 def source_key(source: str) -> str:
@@ -50,8 +53,12 @@ class Picture(models.Model):
     width = models.PositiveIntegerField("width", null=True, blank=True, editable=False)
     height = models.PositiveIntegerField("height", null=True, blank=True, editable=False)
     byte_size = models.PositiveIntegerField("bytes", null=True, blank=True, editable=False)
-    focal_x = models.FloatField("focal point x", default=0.5, help_text="0 (left edge) to 1 (right edge).")
-    focal_y = models.FloatField("focal point y", default=0.5, help_text="0 (top edge) to 1 (bottom edge).")
+    focal_x = models.FloatField(
+        "focal point x", default=0.5, validators=UNIT, help_text="0 (left edge) to 1 (right edge)."
+    )
+    focal_y = models.FloatField(
+        "focal point y", default=0.5, validators=UNIT, help_text="0 (top edge) to 1 (bottom edge)."
+    )
     variants = models.JSONField("renditions made", default=dict, blank=True, editable=False)
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("updated", default=timezone.now, editable=False)
