@@ -321,3 +321,39 @@ def test_link_pictures_follows_a_changed_source():
     assert image.picture_id != first
     assert Picture.objects.get(pk=image.picture_id).source == "https://a.example/2.jpg"
     assert link_pictures([image]) == [image.picture_id]  # still pending, never tried: it wants a job
+
+
+@pytest.mark.parametrize(
+    ("worker", "started_minutes_ago", "lost"),
+    [
+        ("this-host-alive", 1, False),  # this machine, process running: its job is left alone
+        ("this-host-dead", 1, True),  # this machine, process gone: taken back at once
+        ("other-host:123", 1, False),  # another machine: judged by the lease only
+        ("other-host:123", 600, True),
+    ],
+)
+def test_only_jobs_of_dead_workers_are_queued_again(worker, started_minutes_ago, lost):
+    import os
+    import socket
+
+    from articles.pictures.jobs import recover_lost_jobs
+
+    host = socket.gethostname()[:40]
+    dead = subprocess_pid_that_has_exited()
+    worker_id = {"this-host-alive": f"{host}:{os.getpid()}", "this-host-dead": f"{host}:{dead}"}.get(worker, worker)
+    result = fetch_picture.enqueue(7).db_result
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status="RUNNING", worker_ids=[worker_id], started_at=timezone.now() - timedelta(minutes=started_minutes_ago)
+    )
+    assert recover_lost_jobs() == int(lost)
+    statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == (["FAILED", "READY"] if lost else ["RUNNING"])
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
