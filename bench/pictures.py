@@ -236,11 +236,97 @@ def bench_bytes(workdir: Path) -> dict:
         return rows
 
 
+# 3. Fetch throughput with N workers on PostgreSQL ------------------------------------------------------
+
+
+def bench_throughput(jobs: int, worker_counts: list[int], latency: float) -> dict:
+    """Jobs per second of N ``pictures_worker --batch`` processes on one PostgreSQL, each fetch 50 ms away."""
+    import subprocess
+    import uuid
+
+    import psycopg
+
+    from tests.picture_server import PictureServer
+
+    admin_url = os.environ.get("BENCH_POSTGRES_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+    results = {}
+    with PictureServer(latency=latency) as server:
+        for n, workers in enumerate(worker_counts):
+            name = f"newsroom_bench_pictures_{uuid.uuid4().hex[:8]}"
+            admin = psycopg.connect(admin_url, autocommit=True)
+            admin.execute(f'CREATE DATABASE "{name}"')
+            with tempfile.TemporaryDirectory(prefix="newsroom-bench-throughput-") as tmp:
+                env = {
+                    **os.environ,
+                    "DJANGO_SETTINGS_MODULE": "newsroom.settings.test",
+                    "DATABASE_URL": admin_url.rsplit("/", 1)[0] + f"/{name}",
+                    "NEWSROOM_PICTURES_ROOT": tmp,
+                }
+                env.pop("REDIS_URL", None)
+                manage = [sys.executable, "manage.py"]
+                subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+                urls = [server.add(f"/t{n}/{i}.jpg", photo_like(480, 270, i)) for i in range(jobs)]
+                code = (
+                    "from articles.models import Picture; from articles.models.renditions import source_key; "
+                    "from articles.pictures.jobs import fetch_picture; import json, sys; "
+                    "urls = json.loads(sys.stdin.read()); "
+                    "[fetch_picture.enqueue(Picture.objects.create(source=u, source_key=source_key(u)).pk) "
+                    "for u in urls]"
+                )
+                subprocess.run(
+                    [*manage, "shell", "--no-imports", "-c", code],
+                    cwd=ROOT,
+                    env=env,
+                    input=json.dumps(urls),
+                    text=True,
+                    check=True,
+                )
+                started = time.perf_counter()
+                processes = [
+                    subprocess.Popen(
+                        [*manage, "pictures_worker", "--batch", "--interval", "0", "-v", "0"], cwd=ROOT, env=env
+                    )
+                    for _ in range(workers)
+                ]
+                for process in processes:
+                    process.wait()
+                seconds = time.perf_counter() - started
+                done = subprocess.run(
+                    [*manage, "shell", "--no-imports", "-c",
+                     "from articles.models import Picture; print(Picture.objects.filter(status='ready').count())"],
+                    cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+                ).stdout.strip()  # fmt: skip
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+            results[workers] = {"jobs": jobs, "ready": int(done), "seconds": seconds, "per_second": jobs / seconds}
+    base = results[worker_counts[0]]["per_second"]
+    for row in results.values():
+        row["speedup"] = row["per_second"] / base
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Pictures: renditions/s vs bare Pillow; bytes a phone downloads.")
     parser.add_argument("--images", type=int, default=20, help="Images for the speed row (20).")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "pictures.json")
+    parser.add_argument(
+        "--throughput", action="store_true", help="Only: fetch throughput with 1, 2, 4 workers on PostgreSQL."
+    )
+    parser.add_argument("--jobs", type=int, default=120, help="Pictures for --throughput (120).")
     args = parser.parse_args()
+    if args.throughput:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings.test"
+        import django
+
+        django.setup()
+        rows = bench_throughput(args.jobs, [1, 2, 4], latency=0.05)
+        print("Fetch throughput, PostgreSQL, 50 ms per request, 480x270 images:")
+        for workers, row in rows.items():
+            print(
+                f"  {workers} worker(s): {row['ready']}/{row['jobs']} ready in {row['seconds']:.1f} s = "
+                f"{row['per_second']:.1f} jobs/s ({row['speedup']:.2f}x one worker)"
+            )
+        return
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-pictures-") as tmp:
         setup_django(Path(tmp))
         speed = bench_speed(args.images)

@@ -165,8 +165,10 @@ def link_pictures(images) -> list[int]:
 
 
 def enqueue(picture_ids) -> None:
-    for picture_id in picture_ids:
-        fetch_picture.enqueue(picture_id)
+    """One job per picture, written in one transaction (an import's thousands: one commit, not thousands)."""
+    with transaction.atomic():
+        for picture_id in picture_ids:
+            fetch_picture.enqueue(picture_id)
 
 
 def link_and_enqueue_on_commit(article_ids) -> None:
