@@ -7,10 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install test lint format audit bench loadtest serve clean
+.PHONY: run setup install test lint format audit bench loadtest serve worker clean
 
-run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000
-	$(PY) manage.py runserver $(HOST):$(PORT)
+# The background worker (image fetching and renditions) runs beside the dev server and stops with it.
+run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000, with a job worker
+	@$(PY) manage.py pictures_worker -v 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 setup: install
 	@mkdir -p var
@@ -45,6 +48,7 @@ audit: install  ## requirements.txt against PyPI's advisories (pip-audit's data;
 bench: install  ## Benchmarks: import and site (SQLite); prints ratios measured in one run (docs/PERFORMANCE.md)
 	$(PY) bench/run.py --site
 	$(PY) bench/peer.py  # Newsroom against the Wagtail peer on the same 10,000 files (docs/PERFORMANCE.md)
+	$(PY) bench/pictures.py  # renditions/s against bare Pillow; bytes a 390 px phone downloads (docs/PERFORMANCE.md)
 
 loadtest: install  ## gunicorn (production settings) on 127.0.0.1 under wrk, 30 s per page type, about 3 minutes
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
@@ -64,6 +68,12 @@ serve: install $(SECRET_FILE)  ## Production mode: migrate, collectstatic, gunic
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py migrate --noinput
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py collectstatic --noinput -v 0
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/gunicorn -c newsroom/gunicorn.conf.py newsroom.wsgi
+
+# The job worker of `make serve`, a process of its own (README "Background jobs": a systemd unit; run
+# one or more on each machine, all against the one PostgreSQL).
+worker: export DJANGO_SETTINGS_MODULE = newsroom.settings.production
+worker: install $(SECRET_FILE)  ## Production mode: a background job worker (image fetching, renditions)
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py pictures_worker
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

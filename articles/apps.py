@@ -7,6 +7,8 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from . import caching, search
+        from .pictures import jobs
 
         caching.connect_signals()
         search.connect_signals()
+        jobs.connect_signals()

@@ -9,7 +9,6 @@ to find the topic, source or category of its page.
 """
 
 from functools import wraps
-from types import SimpleNamespace
 
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_safe
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Category, Provider, Topic, TopicOldSlug, category_key, http_images
+from .pictures.html import largest_url, social_image
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
 from .text import display_domain
@@ -239,17 +239,20 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "meta_description": clip(excerpt, 300),
         "canonical_url": canonical,
         "og_type": "article",
-        "og_image": lead_image
-        and SimpleNamespace(src=absolute(request, lead_image.src), width=lead_image.width, height=lead_image.height),
+        "og_image": absolute_image(request, social_image(lead_image)),
         "noindex": preview,
         "authors": authors,
         "updated_at": updated_after_publication(article),
         "json_ld": None
         if preview
         else news_article_json_ld(
-            article, canonical, title, excerpt, [absolute(request, image.src) for image in images], authors
+            article, canonical, title, excerpt, [absolute(request, largest_url(image)) for image in images], authors
         ),
     }
+
+
+def absolute_image(request, image: dict | None) -> dict | None:
+    return image and {**image, "src": absolute(request, image["src"])}
 
 
 UPDATE_SHOWN_AFTER = 60  # seconds: a save in the minute of publication is not an update readers need to see
@@ -275,7 +278,7 @@ def news_article_json_ld(
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
-        "image": image_urls,
+        "image": image_urls,  # the widest rendition when ready, else the source's
         "keywords": [topic.name for topic in article.topics.all()],
         "publisher": {"@type": "Organization", "name": site_name()},
     }

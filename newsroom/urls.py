@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from articles import views
 from articles.caching import cache_public_page
+from articles.pictures.views import serve_rendition
 from articles.site import conditional_page
 from articles.sitemaps import SITEMAPS, news_sitemap
 from newsroom.views import healthz, media_file
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"),
+    path("pictures/<path:name>", serve_rendition, name="picture-file"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

@@ -17,7 +17,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
-from articles.models import Article, SeedFile
+from articles.models import Article, Picture, SeedFile
+from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,19 @@ ADMIN = {
     "axes_accessfailurelog_change": (LOGIN, 403, 403, 200),
     "axes_accessfailurelog_delete": (LOGIN, 403, 403, 200),
     "axes_accessfailurelog_history": (LOGIN, 403, 403, 200),
+    # Pictures (issue 14): made by the jobs, never added; editors change the focal point, superusers delete.
+    "articles_picture_changelist": (LOGIN, 200, 200, 200),
+    "articles_picture_add": (LOGIN, 403, 403, 403),
+    "articles_picture_change": (LOGIN, 200, 200, 200),
+    "articles_picture_delete": (LOGIN, 403, 403, 200),
+    "articles_picture_history": (LOGIN, 200, 200, 200),
+    # The job queue (django-tasks-db's admin): superusers read it, nobody writes it.
+    "app_list django_tasks_database": (LOGIN, 404, 404, 200),
+    "django_tasks_database_dbtaskresult_changelist": (LOGIN, 403, 403, 200),
+    "django_tasks_database_dbtaskresult_add": (LOGIN, 403, 403, 403),
+    "django_tasks_database_dbtaskresult_change": (LOGIN, 403, 403, 200),
+    "django_tasks_database_dbtaskresult_delete": (LOGIN, 403, 403, 403),
+    "django_tasks_database_dbtaskresult_history": (LOGIN, 403, 403, 200),
     # Signing out is a POST; a GET is refused. Requested last: it ends the session.
     "logout (GET)": (HOME, 405, 405, 405),
     "logout": (HOME, 200, 200, 200),
@@ -167,6 +181,8 @@ def build_world() -> dict:
         ),
         "axes_accesslog": AccessLog.objects.create(**attempt),
         "axes_accessfailurelog": AccessFailureLog.objects.create(**attempt),
+        "articles_picture": Picture.objects.get(source=live.images.first().url),
+        "django_tasks_database_dbtaskresult": fetch_picture.enqueue(0).db_result,
     }
 
 
@@ -217,6 +233,7 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
         "app_list articles": reverse("admin:app_list", args=["articles"]),
         "app_list auth": reverse("admin:app_list", args=["auth"]),
         "app_list axes": reverse("admin:app_list", args=["axes"]),
+        "app_list django_tasks_database": reverse("admin:app_list", args=["django_tasks_database"]),
         "auth_user_password_change": reverse("admin:auth_user_password_change", args=[world["auth_user"].pk]),
     }
     for model in admin.site._registry:

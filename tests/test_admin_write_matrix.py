@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import count
+from uuid import uuid4
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -37,6 +38,7 @@ from articles.models import (
     ArticleImage,
     ArticleTransition,
     Category,
+    Picture,
     Provider,
     ProviderLogo,
     RelatedLink,
@@ -44,6 +46,7 @@ from articles.models import (
     SeedFile,
     Topic,
 )
+from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_draft_article, make_user
 from tests.support.forms import read_form
 
@@ -81,6 +84,10 @@ RULES = {
     "axes.accessattempt": {"add": NOBODY, "change": NOBODY, "delete": SUPERUSER},
     "axes.accesslog": {"add": NOBODY, "change": NOBODY, "delete": SUPERUSER},
     "axes.accessfailurelog": {"add": NOBODY, "change": NOBODY, "delete": SUPERUSER},
+    # Pictures are made by the jobs; editors set the focal point; superusers may delete one (issue 14).
+    "articles.picture": {"add": NOBODY, "change": EDITORS, "delete": SUPERUSER},
+    # The job queue (django-tasks-db): written by workers only, shown read-only.
+    "django_tasks_database.dbtaskresult": {"add": NOBODY, "change": NOBODY, "delete": NOBODY},
 }
 
 WRITTEN, REFUSED = "written", "refused"
@@ -196,6 +203,18 @@ RECIPES = {
         {"name": "Added {n}"},
         ("name", "Changed {n}"),
     ),
+    "articles.picture": Recipe(
+        lambda state: Picture.objects.create(
+            source=f"https://img.example/{next(_numbers)}.jpg", source_key=uuid4().hex
+        ),
+        {"focal_x": "0.25", "focal_y": "0.75"},
+        ("focal_x", "0.{n}1"),  # ends in 1: the float reads back as the same text
+    ),
+    "django_tasks_database.dbtaskresult": Recipe(
+        lambda state: fetch_picture.enqueue(next(_numbers)).db_result,
+        {"task_path": "articles.pictures.jobs.fetch_picture", "status": "READY"},
+        ("status", "SUCCESSFUL"),
+    ),
     "axes.accessattempt": Recipe(
         lambda state: login_record(AccessAttempt),
         {**LOGIN_RECORD, "username": "added", "failures_since_start": "1"},
@@ -295,7 +314,7 @@ def plan(entry: Entry, action: str, state: str | None, superuser: Client) -> Att
             return Attempt(
                 admin_url(model, "change", obj.pk),
                 data | {name: [value], "_save": ["Save"]},
-                lambda: getattr(model._default_manager.get(pk=obj.pk), name) == value,
+                lambda: str(getattr(model._default_manager.get(pk=obj.pk), name)) == value,
                 article,
             )
         gone = lambda: not model._default_manager.filter(pk=obj.pk).exists()  # noqa: E731

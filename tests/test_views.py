@@ -347,7 +347,7 @@ def test_article_page_shows_everything_a_reader_needs(client, full_article):
         "width": "1200",
         "height": "675",
         "alt": "Port deploys forecasting model",
-        "loading": "lazy",
+        "loading": "eager",  # above the fold: not lazy (issue 14)
         "decoding": "async",
     }
     assert "<h2>What changed</h2>" in text

@@ -6,11 +6,12 @@ Who may do what is decided in ``articles.workflow``; writes go through
 - ``articles``: the article list and change form, as declarations;
 - ``workflow``: the workflow on those screens (permissions, buttons, bulk actions, saving);
 - ``filters``: the article list's filters;
-- ``sources``: providers, topics and seed files.
+- ``sources``: providers, topics and seed files;
+- ``pictures``: local copies of images, their renditions and focal points.
 
 The site itself (``admin.site``) is ``articles.admin_site.NewsroomAdminSite``.
 """
 
-from . import articles, sources
+from . import articles, pictures, sources
 
-__all__ = ["articles", "sources"]
+__all__ = ["articles", "pictures", "sources"]

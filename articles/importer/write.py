@@ -9,6 +9,7 @@ conflicts' markers, every article's images, related links and topics, and a
 from django.utils import timezone
 
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
+from ..pictures.jobs import link_and_enqueue_on_commit
 from ..search import refresh_search_index
 from .convert import column_length
 from .ids import ProviderTopicIds
@@ -83,6 +84,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         RelatedLink.objects.filter(article_id__in=updated_ids).delete()
         Article.topics.through.objects.filter(article_id__in=updated_ids).delete()
     write_children(written + updated, ids, now)
+    link_and_enqueue_on_commit([article_id for article_id, _ in written + updated])  # their pictures' jobs
     refresh_search_index([article_id for article_id, _ in written + updated])
     # Bytes another import recorded since ``recorded`` was read break the unique key:
     # the batch is then written again (``lost_a_race``) and finds them recorded.

@@ -6,6 +6,7 @@
 - ``article``: the article and the rules for reading it (``ArticleQuerySet``).
 - ``images``, ``related``: an article's images and its related coverage.
 - ``history``: its moves through the workflow.
+- ``renditions``: local copies of images (pictures) and their renditions.
 - ``imports``: the seed files the importer accepted.
 - ``site``: site-wide state shared by every process (the content version).
 """
@@ -17,6 +18,7 @@ from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_im
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .related import RelatedLink
+from .renditions import Picture, Rendition
 from .site import ContentVersion
 from .sources import Category, Provider, Topic, TopicOldSlug
 
@@ -30,10 +32,12 @@ __all__ = [
     "Category",
     "ContentVersion",
     "Image",
+    "Picture",
     "Provider",
     "ProviderLogo",
     "RelatedLink",
     "RelatedLinkImage",
+    "Rendition",
     "SeedFile",
     "Topic",
     "TopicOldSlug",

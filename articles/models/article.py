@@ -69,7 +69,12 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_cards(self):
         """With what a story card shows: the source, the topics and the images."""
-        return self.select_related("provider", "section").prefetch_related("topics", "images")
+        from .images import ArticleImage
+
+        images = ArticleImage.objects.select_related("picture")  # renditions ready to use: no query of their own
+        return self.select_related("provider", "section").prefetch_related(
+            "topics", models.Prefetch("images", queryset=images)
+        )
 
     def for_article_page(self):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""

@@ -30,6 +30,10 @@ class Image(models.Model):
     )
     position = models.PositiveIntegerField("position", default=0, help_text="Order within the list, from 0.")
     extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
+    # The local copy and its renditions (articles/models/renditions.py), once a job has made them.
+    picture = models.ForeignKey(
+        "articles.Picture", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         abstract = True

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -156,6 +158,56 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # runserver and gunicorn alike; NEWSROOM_SERVE_MEDIA=false when a web server serves MEDIA_ROOT itself.
 NEWSROOM_SERVE_MEDIA = env_bool("NEWSROOM_SERVE_MEDIA", True)
 MEDIA_MAX_AGE = 60 * 60 * 24  # browsers keep an image a day; a replaced upload gets a new name
+
+# Files through Django's STORAGES. "pictures" holds the local copies of images
+# (feed images fetched, uploads) and their renditions: content-addressed names,
+# written atomically, served under /pictures/ by the app (or a proxy) with
+# far-future cache headers. NEWSROOM_PICTURES_S3_BUCKET puts them in an
+# S3-compatible bucket through django-storages instead (README, "Pictures").
+PICTURES_ROOT = Path(os.environ.get("NEWSROOM_PICTURES_ROOT", MEDIA_ROOT / "pictures"))
+PICTURES_URL = "/pictures/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "pictures": {
+        "BACKEND": "articles.pictures.storage.AtomicFileSystemStorage",
+        "OPTIONS": {"location": PICTURES_ROOT, "base_url": PICTURES_URL},
+    },
+}
+if os.environ.get("NEWSROOM_PICTURES_S3_BUCKET"):  # pragma: no cover - needs django-storages[s3] and a bucket
+    STORAGES["pictures"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["NEWSROOM_PICTURES_S3_BUCKET"],
+            "endpoint_url": os.environ.get("NEWSROOM_PICTURES_S3_ENDPOINT") or None,
+            "custom_domain": os.environ.get("NEWSROOM_PICTURES_S3_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": True,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+
+# Background jobs (django-tasks, the backport of Django 6's django.tasks, with
+# django-tasks-db's database backend): the queue is a table, so SQLite needs no
+# broker and PostgreSQL takes several workers (`manage.py pictures_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pictures"]}}
+
+# Fetching feed images (articles/pictures/fetch.py): a hostile-input boundary.
+PICTURES_FETCH = {
+    "CONNECT_TIMEOUT": 5.0,  # seconds to open the connection
+    "READ_TIMEOUT": 10.0,  # seconds any one read may wait
+    "TOTAL_SECONDS": 30.0,  # the whole download, so a slow drip cannot hold a worker
+    "MAX_BYTES": 15 * 1024 * 1024,  # read as a stream; a larger body is refused
+    "MAX_PIXELS": 40_000_000,  # width x height, checked before decoding (decompression bombs)
+    "MAX_REDIRECTS": 3,
+    "MAX_ATTEMPTS": 4,  # fetches of one image before its failure is final
+    "BACKOFF_SECONDS": 60,  # the wait before retry n is BACKOFF_SECONDS * 4**(n-1)
+    # Addresses a fetch may reach although they are private or loopback: empty
+    # everywhere but in the test settings (a local HTTP server).
+    "ALLOWED_ADDRESSES": [],
+}
+# Widths of the renditions made of every picture (never wider than the original).
+PICTURES_WIDTHS = [320, 640, 960, 1280, 1920]
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"  # after signing in with no (or an unsafe) "next"

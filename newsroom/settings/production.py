@@ -31,6 +31,6 @@ X_FRAME_OPTIONS = "DENY"
 
 # Hashed, compressed static files served by WhiteNoise straight from gunicorn.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - "default" and "pictures" as in base.py
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

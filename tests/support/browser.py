@@ -17,6 +17,7 @@ GROUP_MIGRATIONS = [
     ("0002_workflow", "create_groups"),
     ("0007_article_parts_follow_the_article", "revoke"),
     ("0011_authoring_content", "grant"),
+    ("0013_pictures_renditions", "grant"),
 ]
 
 

@@ -1,0 +1,100 @@
+"""What pages make of a picture: srcset and sizes, the Open Graph crop, JSON-LD image URLs.
+
+An image whose picture is ready is shown from its renditions: a ``<picture>``
+with an AVIF and a WebP ``<source>`` and an ``<img>`` of the JPEG/PNG
+fallback, every one with ``srcset``/``sizes``, and ``width``/``height`` so the
+page does not shift when it loads. Until then (and when the fetch failed) the
+image is its original URL, as before. Nothing here queries the database: the
+renditions are in ``Picture.variants``, loaded with the image (a JOIN).
+"""
+
+from django.utils.html import format_html, format_html_join
+
+from .render import MIME_TYPES, storage
+
+# What each place on a page takes up, for the browser's choice of width.
+SIZES = {
+    "card": "(min-width: 64em) 22em, (min-width: 40em) 45vw, 100vw",
+    "lead": "(min-width: 64em) 44em, 100vw",
+    "article": "(min-width: 64em) 44em, 100vw",
+    "gallery": "(min-width: 40em) 22em, 100vw",
+}
+
+
+def ready_picture(image):
+    """image's picture when its renditions are ready, else None (without a query if not loaded)."""
+    if image is None or not getattr(image, "picture_id", None):
+        return None
+    picture = image.picture
+    return picture if picture is not None and picture.is_ready else None
+
+
+def url(name: str) -> str:
+    return storage().url(name)
+
+
+def srcset(items) -> str:
+    return ", ".join(f"{url(name)} {width}w" for width, _height, name in items)
+
+
+def fallback_format(by_format: dict) -> str:
+    return "png" if "png" in by_format else "jpeg"
+
+
+def picture_html(image, *, place: str = "article", alt: str = "", lazy: bool = True):
+    """The markup for image: renditions when ready, else the original URL."""
+    loading = "lazy" if lazy else "eager"
+    picture = ready_picture(image)
+    if picture is None:
+        if image.width and image.height:
+            return format_html(
+                '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async">',
+                image.src,
+                image.width,
+                image.height,
+                alt,
+                loading,
+            )
+        return format_html('<img src="{}" alt="{}" loading="{}" decoding="async">', image.src, alt, loading)
+    by_format = picture.variants["w"]
+    fallback = by_format[fallback_format(by_format)]
+    sizes = SIZES.get(place, SIZES["article"])
+    default = next((item for item in fallback if item[0] >= 640), fallback[-1])
+    sources = format_html_join(
+        "",
+        '<source type="{}" srcset="{}" sizes="{}">',
+        ((MIME_TYPES[name], srcset(by_format[name]), sizes) for name in ("avif", "webp") if name in by_format),
+    )
+    return format_html(
+        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="{}" '
+        'decoding="async"></picture>',
+        sources,
+        url(default[2]),
+        srcset(fallback),
+        sizes,
+        picture.width,
+        picture.height,
+        alt,
+        loading,
+    )
+
+
+def social_image(image) -> dict | None:
+    """The Open Graph image: the 1200x630 focal-point crop when ready, else the original. src, width, height."""
+    if image is None:
+        return None
+    picture = ready_picture(image)
+    if picture is None or "og" not in picture.variants:
+        return {"src": image.src, "width": image.width, "height": image.height}
+    by_format = picture.variants["og"]
+    width, height, name = by_format[fallback_format(by_format)][-1]
+    return {"src": url(name), "width": width, "height": height}
+
+
+def largest_url(image) -> str:
+    """The URL of image's widest fallback rendition when ready (feeds, JSON-LD), else its source."""
+    picture = ready_picture(image)
+    if picture is None:
+        return image.src
+    by_format = picture.variants["w"]
+    return url(by_format[fallback_format(by_format)][-1][2])

@@ -1,0 +1,269 @@
+"""The background work on pictures, on django-tasks (the backport of Django 6's ``django.tasks``).
+
+``process_picture(pk)`` is the one function that fetches (or reads an upload),
+checks, stores and renders a picture. The task ``fetch_picture`` runs it in a
+worker (``manage.py pictures_worker``); ``manage.py cache_images`` runs it in
+the foreground. It is idempotent: a ready picture is left alone, files have
+content-addressed names and are written whole or not at all, and the row is
+updated in one statement at the end, so a run cut short (a worker killed)
+leaves nothing half-done and running it again finishes the job.
+
+A refusal that a later attempt might cure (a timeout, an HTTP 5xx) is tried
+again after ``BACKOFF_SECONDS * 4**(attempt-1)``, at most ``MAX_ATTEMPTS``
+times; any other refusal is final at once. The reason is kept on the picture.
+
+``recover_lost_jobs`` puts back in the queue the jobs of workers that died
+mid-job (SIGKILL, a lost machine): run by every worker when it starts and
+every minute after, and by ``cache_images``.
+"""
+
+import hashlib
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from ..caching import content_changed
+from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
+from ..models.renditions import Rendition, source_key, upload_source
+from ..rendering import http_url
+from . import render
+from .fetch import Refused, decode, fetch_bytes
+
+logger = logging.getLogger("newsroom.pictures")
+IMAGE_MODELS = (ArticleImage, RelatedLinkImage, ProviderLogo)
+QUEUE = "pictures"
+
+
+@task(queue_name=QUEUE)
+def fetch_picture(picture_id: int, force: bool = False) -> str:
+    """The queued job: ``process_picture``; returns the picture's status."""
+    return process_picture(picture_id, force=force)
+
+
+def lease() -> timedelta:
+    """How long a job may run before another worker takes it to be lost."""
+    return timedelta(seconds=settings.PICTURES_FETCH["TOTAL_SECONDS"] * 2 + 120)
+
+
+def read_source(picture: Picture) -> bytes:
+    if picture.source.startswith("upload:"):
+        name = picture.source.removeprefix("upload:")
+        limit = settings.PICTURES_FETCH["MAX_BYTES"]
+        try:
+            with default_storage.open(name, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as error:
+            raise Refused(f"uploaded file unreadable: {error}") from None
+        if len(data) > limit:
+            raise Refused(f"larger than {limit} bytes")
+        return data
+    data, _ = fetch_bytes(picture.source)
+    return data
+
+
+def process_picture(picture_id: int, *, force: bool = False) -> str:
+    picture = Picture.objects.filter(pk=picture_id).first()
+    if picture is None:
+        return "gone"
+    if picture.is_ready and not force:
+        return picture.status
+    attempt = picture.attempts + 1
+    Picture.objects.filter(pk=picture.pk).update(attempts=attempt, updated_at=timezone.now())
+    try:
+        data = read_source(picture)
+        image, image_format = decode(data)
+        content_hash = hashlib.sha256(data).hexdigest()
+        original = f"o/{content_hash[:2]}/{content_hash}.{render.EXTENSIONS.get(image_format.lower(), 'img')}"
+        render.write_once(original, lambda: data)
+        made = render.render(image, content_hash, (picture.focal_x, picture.focal_y))
+    except Refused as refusal:
+        return refused(picture, attempt, refusal)
+    except Exception as error:  # a bug or a full disk: recorded like a refusal, tried again
+        logger.exception("picture %s failed", picture.pk)
+        return refused(picture, attempt, Refused(f"error: {error.__class__.__name__}: {error}", retry=True))
+    with transaction.atomic():
+        Rendition.objects.filter(picture=picture).delete()
+        Rendition.objects.bulk_create(
+            Rendition(
+                picture=picture,
+                crop=m.crop,
+                width=m.width,
+                height=m.height,
+                format=m.format,
+                file=m.file,
+                byte_size=m.byte_size,
+            )
+            for m in made
+        )
+        Picture.objects.filter(pk=picture.pk).update(
+            status=Picture.Status.READY,
+            reason="",
+            next_attempt_at=None,
+            content_hash=content_hash,
+            original=original,
+            format=image_format,
+            width=image.width,
+            height=image.height,
+            byte_size=len(data),
+            variants=render.variants(made),
+            updated_at=timezone.now(),
+        )
+        content_changed()  # cached pages show the renditions from now on
+    return Picture.Status.READY
+
+
+def refused(picture: Picture, attempt: int, refusal: Refused) -> str:
+    opts = settings.PICTURES_FETCH
+    again = refusal.retry and attempt < opts["MAX_ATTEMPTS"]
+    when = timezone.now() + timedelta(seconds=opts["BACKOFF_SECONDS"] * 4 ** (attempt - 1)) if again else None
+    status = Picture.Status.PENDING if again else Picture.Status.FAILED
+    reason = f"attempt {attempt}: {refusal.reason}".replace("\n", " ")[:300]
+    Picture.objects.filter(pk=picture.pk).update(
+        status=status, reason=reason, next_attempt_at=when, updated_at=timezone.now()
+    )
+    if again:
+        fetch_picture.using(run_after=when).enqueue(picture.pk)
+    logger.info("picture %s refused (%s): %s", picture.pk, status, refusal.reason)
+    return status
+
+
+def source_of(image) -> str | None:
+    if image.file:
+        return upload_source(image.file.name)
+    return http_url(image.url) or None
+
+
+def link_pictures(images) -> list[int]:
+    """Point each image at the picture of its source (made if new); the pictures that need a job."""
+    by_source: dict[str, list] = {}
+    for image in images:
+        source = source_of(image)
+        if source:
+            by_source.setdefault(source, []).append(image)
+    if not by_source:
+        return []
+    keys = {source_key(source): source for source in by_source}
+    Picture.objects.bulk_create(
+        [Picture(source=source, source_key=key) for key, source in keys.items()], ignore_conflicts=True
+    )
+    pictures = {p.source_key: p for p in Picture.objects.filter(source_key__in=keys).order_by()}
+    for key, source in keys.items():
+        picture = pictures[key]
+        for image in by_source[source]:
+            if image.picture_id != picture.pk:
+                type(image).objects.filter(pk=image.pk).update(picture=picture)
+                image.picture_id = picture.pk
+    return [p.pk for p in pictures.values() if p.status == Picture.Status.PENDING and p.attempts == 0]
+
+
+def enqueue(picture_ids) -> None:
+    """One job per picture, written in one transaction (an import's thousands: one commit, not thousands)."""
+    with transaction.atomic():
+        for picture_id in picture_ids:
+            fetch_picture.enqueue(picture_id)
+
+
+def link_and_enqueue_on_commit(article_ids) -> None:
+    """After an import wrote these articles: link their images to pictures, queue new ones when it commits."""
+    images = [
+        *ArticleImage.objects.filter(article_id__in=article_ids, picture__isnull=True),
+        *RelatedLinkImage.objects.filter(related_link__article_id__in=article_ids, picture__isnull=True),
+    ]
+    new = link_pictures(images)
+    if new:
+        transaction.on_commit(lambda: enqueue(new))
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def worker_is_dead(worker: str) -> bool:
+    """True for a worker of this machine whose process is gone (other machines' are judged by the lease)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def recover_lost_jobs() -> int:
+    """Queue again the jobs whose worker died mid-job; mark the lost runs failed. How many."""
+    from django_tasks_db.models import DBTaskResult
+
+    path = fetch_picture.module_path
+    stale = timezone.now() - lease()
+    running = DBTaskResult.objects.filter(status="RUNNING", task_path=path)
+    lost = [
+        result
+        for result in running
+        if (result.started_at and result.started_at < stale) or any(worker_is_dead(w) for w in result.worker_ids[-1:])
+    ]
+    for result in lost:
+        with transaction.atomic():
+            if DBTaskResult.objects.filter(pk=result.pk, status="RUNNING").update(
+                status="FAILED",
+                finished_at=timezone.now(),
+                exception_class_path="articles.pictures.jobs.WorkerLost",
+                traceback="The worker running this job stopped before it finished; the job was queued again.",
+            ):
+                fetch_picture.enqueue(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+    store = render.storage()
+    if hasattr(store, "sweep_partial"):
+        store.sweep_partial(older_than=lease().total_seconds())
+    return len(lost)
+
+
+def on_image_saved(sender, instance, raw=False, **kwargs) -> None:
+    """An image saved through the ORM (the admin, an upload): its picture follows its source."""
+    if raw:
+        return
+    source = source_of(instance)
+    current = Picture.objects.filter(pk=instance.picture_id).values_list("source", flat=True).first()
+    if source == current:
+        return
+    if source is None:
+        type(instance).objects.filter(pk=instance.pk).update(picture=None)
+        return
+    new = link_pictures([instance])
+    if new:
+        transaction.on_commit(lambda: enqueue(new))
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_save
+
+    for model in IMAGE_MODELS:
+        post_save.connect(on_image_saved, sender=model, dispatch_uid=f"articles.pictures:{model.__name__}")
+
+
+def queue_state() -> dict:
+    """For the admin dashboard: jobs waiting and running, failed jobs and pictures, the latest refusals."""
+    from django_tasks_db.models import DBTaskResult
+
+    day_ago = timezone.now() - timedelta(days=1)
+    jobs = DBTaskResult.objects.filter(task_path=fetch_picture.module_path)
+    return {
+        "waiting": jobs.filter(status="READY").count(),
+        "running": jobs.filter(status="RUNNING").count(),
+        "failed_jobs_day": jobs.filter(status="FAILED", finished_at__gte=day_ago).count(),
+        "pictures_failed": Picture.objects.filter(status=Picture.Status.FAILED).count(),
+        "pictures_ready": Picture.objects.filter(status=Picture.Status.READY).count(),
+        "pictures_pending": Picture.objects.filter(status=Picture.Status.PENDING).count(),
+        "recent_failures": list(
+            Picture.objects.filter(~Q(reason="")).order_by("-updated_at").values("pk", "source", "status", "reason")[:5]
+        ),
+    }

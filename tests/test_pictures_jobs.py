@@ -1,0 +1,359 @@
+"""Renditions, the jobs that make them and the pages that use them (issue 14)."""
+
+import io
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from articles.models import ArticleImage, Picture, Rendition
+from articles.models.renditions import source_key
+from articles.pictures import render
+from articles.pictures.jobs import fetch_picture, link_pictures, process_picture
+from articles.pictures.render import crop_box, widths_for
+from articles.pictures.storage import AtomicFileSystemStorage
+from tests.support.factories import make_published_article
+from tests.support.picture_server import PictureServer, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def server():
+    with PictureServer() as running:
+        yield running
+
+
+def picture_for(url: str) -> Picture:
+    return Picture.objects.create(source=url, source_key=source_key(url))
+
+
+def stored(name: str) -> Path:
+    return Path(settings.PICTURES_ROOT) / name
+
+
+def open_rendition(rendition: Rendition) -> Image.Image:
+    image = Image.open(stored(rendition.file))
+    image.load()
+    return image
+
+
+@given(
+    width=st.integers(1, 5000),
+    height=st.integers(1, 5000),
+    fx=st.floats(0, 1),
+    fy=st.floats(0, 1),
+    ratio=st.sampled_from(list(render.CROPS.values())),
+)
+def test_every_crop_box_keeps_the_focal_point_inside_and_the_ratio(width, height, fx, fy, ratio):
+    left, top, right, bottom = crop_box((width, height), ratio, (fx, fy))
+    assert 0 <= left < right <= width
+    assert 0 <= top < bottom <= height
+    assert left <= fx * width <= right
+    assert top <= fy * height <= bottom
+    if min(right - left, bottom - top) > 20:
+        assert abs((right - left) / (bottom - top) - ratio[0] / ratio[1]) < 0.05
+
+
+def test_widths_are_never_above_the_original():
+    assert widths_for(500, [320, 640, 960]) == [320, 500]
+    assert widths_for(2400, [320, 640, 960, 1280, 1920]) == [320, 640, 960, 1280, 1920]
+    assert widths_for(200, [320, 640]) == [200]
+
+
+def test_a_fetched_picture_gets_renditions_in_every_width_up_to_its_own_and_every_format(server):
+    picture = picture_for(server.add("/wide.jpg", image_bytes("JPEG", (1000, 500))))
+    assert process_picture(picture.pk) == Picture.Status.READY
+    picture.refresh_from_db()
+    assert (picture.width, picture.height, picture.format, picture.reason) == (1000, 500, "JPEG", "")
+    widths = sorted({r.width for r in picture.renditions.filter(crop="")})
+    assert widths == [320, 640, 960, 1000]  # never upscaled to 1280 or 1920
+    formats = {r.format for r in picture.renditions.filter(crop="")}
+    assert formats == ({"webp", "avif", "jpeg"} if render.avif_supported() else {"webp", "jpeg"})
+    for rendition in picture.renditions.all():
+        image = open_rendition(rendition)
+        assert image.size == (rendition.width, rendition.height)
+        assert image.width <= 1000
+        assert rendition.byte_size == stored(rendition.file).stat().st_size
+    og = picture.renditions.get(crop="og")
+    assert (og.width, og.height, og.format) == (952, 500, "jpeg")  # 1200x630's ratio, not upscaled
+    assert picture.variants["w"]["webp"][0][:2] == [320, 160]
+
+
+def test_a_transparent_png_falls_back_to_png_not_jpeg(server):
+    picture = picture_for(server.add("/logo.png", image_bytes("PNG", (400, 200), "RGBA"), "image/png"))
+    process_picture(picture.pk)
+    assert set(picture.renditions.values_list("format", flat=True)) - {"avif"} == {"webp", "png"}
+
+
+def test_renditions_are_upright_and_carry_no_metadata(server):
+    image = Image.new("RGB", (600, 300), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate to display
+    exif[0x010F] = "Camera maker that should not leak"
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, icc_profile=b"\0" * 128, comment=b"private note")
+    picture = picture_for(server.add("/rotated.jpg", out.getvalue()))
+    process_picture(picture.pk)
+    picture.refresh_from_db()
+    assert (picture.width, picture.height) == (300, 600)
+    for rendition in picture.renditions.all():
+        made = open_rendition(rendition)
+        assert dict(made.getexif()) == {}
+        assert "icc_profile" not in made.info
+        assert "comment" not in made.info
+        assert b"Camera maker" not in stored(rendition.file).read_bytes()
+
+
+def test_the_crops_keep_the_focal_point_in_frame(server):
+    image = Image.new("RGB", (2000, 1000), "white")
+    ImageDraw.Draw(image).ellipse((1800, 80, 1880, 160), fill=(255, 0, 0))  # the subject: top right
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    picture = picture_for(server.add("/subject.png", out.getvalue(), "image/png"))
+    picture.focal_x, picture.focal_y = 0.92, 0.12
+    picture.save()
+    process_picture(picture.pk)
+    crops = picture.renditions.exclude(crop="").exclude(format="avif")
+    assert {r.crop for r in crops} == {"16:9", "1:1", "og"}
+    for rendition in crops:
+        pixels = open_rendition(rendition).convert("RGB").get_flattened_data()
+        assert any(r > 200 and g < 80 and b < 80 for r, g, b in pixels), rendition.file
+    # centred (the default focal point), the square crop loses the subject
+    centred = render.render(Image.open(io.BytesIO(out.getvalue())), "f" * 64, (0.5, 0.5))
+    square = next(m for m in centred if m.crop == "1:1" and m.format == "webp")
+    pixels = Image.open(stored(square.file)).convert("RGB").get_flattened_data()
+    assert not any(r > 200 and g < 80 and b < 80 for r, g, b in pixels)
+
+
+def test_running_the_job_again_changes_nothing(server):
+    picture = picture_for(server.add("/again.jpg", image_bytes("JPEG", (700, 400))))
+    process_picture(picture.pk)
+    files = {r.file: stored(r.file).stat().st_mtime_ns for r in picture.renditions.all()}
+    assert process_picture(picture.pk) == Picture.Status.READY  # ready: left alone, not fetched again
+    assert server.hits["/again.jpg"] == 1
+    process_picture(picture.pk, force=True)  # made again: the same names, nothing rewritten
+    assert {r.file: stored(r.file).stat().st_mtime_ns for r in picture.renditions.all()} == files
+
+
+def test_a_refusal_is_recorded_with_its_reason_and_is_final(server):
+    picture = picture_for(server.add("/page.jpg", b"<html><body>hi</body></html>", "text/html"))
+    assert process_picture(picture.pk) == Picture.Status.FAILED
+    picture.refresh_from_db()
+    assert picture.reason == "attempt 1: HTML/XML, not an image"
+    assert not picture.renditions.exists()
+    assert not DBTaskResult.objects.exists()  # not retried
+
+
+def test_a_passing_failure_is_retried_with_backoff_at_most_max_attempts_times(server, settings):
+    settings.PICTURES_FETCH = {**settings.PICTURES_FETCH, "BACKOFF_SECONDS": 60, "MAX_ATTEMPTS": 3}
+    server.routes["/busy.jpg"] = {"status": 503}
+    picture = picture_for(server.url("/busy.jpg"))
+    before = timezone.now()
+    assert process_picture(picture.pk) == Picture.Status.PENDING
+    job = DBTaskResult.objects.get()
+    assert job.status == "READY"
+    assert job.args_kwargs["args"] == [picture.pk]
+    assert before + timedelta(seconds=59) < job.run_after < before + timedelta(seconds=62)
+    assert process_picture(picture.pk) == Picture.Status.PENDING
+    second = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert before + timedelta(seconds=239) < second.run_after < timezone.now() + timedelta(seconds=241)
+    assert process_picture(picture.pk) == Picture.Status.FAILED
+    picture.refresh_from_db()
+    assert (picture.attempts, picture.reason) == (3, "attempt 3: HTTP 503")
+    assert DBTaskResult.objects.count() == 2
+    assert server.hits["/busy.jpg"] == 3
+
+
+def test_images_with_one_source_share_one_picture_and_a_new_one_is_queued_when_the_import_commits(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    seed = """---
+title: Pictured story
+webUrl: https://pictures.example/story
+publishedDateTime: 2026-11-26T08:00:00Z
+published: true
+images:
+  - url: https://img.pictures.example/lead.jpg
+    width: 1200
+    height: 675
+  - url: https://img.pictures.example/lead.jpg
+---
+Body.
+"""
+    (tmp_path / "story.md").write_text(seed, encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_seeds", str(tmp_path), verbosity=0)
+    images = list(ArticleImage.objects.all())
+    assert len(images) == 2
+    picture = Picture.objects.get()
+    assert picture.source == "https://img.pictures.example/lead.jpg"
+    assert {image.picture_id for image in images} == {picture.pk}
+    job = DBTaskResult.objects.get()
+    assert job.task_path == fetch_picture.module_path
+    assert job.args_kwargs["args"] == [picture.pk]
+    assert job.queue_name == "pictures"
+
+
+def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(client, server):
+    url = server.add("/lead.jpg", image_bytes("JPEG", (1600, 900)))
+    article = make_published_article("Pictured story", images=0)
+    ArticleImage.objects.create(article=article, url=url, width=1600, height=900)
+    picture = Picture.objects.get(source=url)
+
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{url}"' in before
+    assert "<picture>" not in before
+    assert f'<meta property="og:image" content="{url}">' in before
+
+    process_picture(picture.pk)
+
+    after = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{url}"' not in after
+    assert "<picture>" in after
+    assert 'type="image/webp"' in after
+    img = re.search(r"<picture>.*?<img ([^>]*)>", after).group(1)
+    assert 'width="1600" height="900"' in img
+    assert 'loading="eager"' in img  # the lead image is above the fold
+    candidates = re.search(r' srcset="([^"]*)"', img).group(1).split(", ")
+    assert [c.rsplit(" ", 1)[1] for c in candidates] == ["320w", "640w", "960w", "1280w", "1600w"]
+    assert 'sizes="' in img
+    og = re.search(r'<meta property="og:image" content="([^"]*)">', after).group(1)
+    assert og.startswith("http://testserver/pictures/r/")
+    assert "-1200x630.jpg" in og
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', after, re.S).group(1))
+    assert ld["image"] == [f"http://testserver{candidates[-1].split(' ')[0].replace('.webp', '.jpg')}"]
+
+    served = client.get(candidates[0].split(" ")[0])
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/jpeg"
+    assert "immutable" in served["Cache-Control"]
+    assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (320, 180)
+
+
+def test_cards_use_renditions_lazily_below_the_lead(client, server):
+    urls = [server.add(f"/card{n}.jpg", image_bytes("JPEG", (800, 450))) for n in range(3)]
+    for n, url in enumerate(urls):
+        article = make_published_article(f"Card story {n}", images=0, age=timedelta(hours=n + 1))
+        ArticleImage.objects.create(article=article, url=url, width=800, height=450)
+    call_command("cache_images", verbosity=0)
+    page = client.get("/").content.decode()
+    imgs = re.findall(r"<picture>.*?<img ([^>]*)>", page)
+    assert len(imgs) == 3
+    assert 'loading="eager"' in imgs[0]
+    assert all('loading="lazy"' in img for img in imgs[1:])
+
+
+def test_originals_and_partial_files_are_not_served(client, server):
+    picture = picture_for(server.add("/private.jpg", image_bytes("JPEG", (400, 300))))
+    process_picture(picture.pk)
+    picture.refresh_from_db()
+    assert stored(picture.original).exists()
+    assert client.get(f"/pictures/{picture.original}").status_code == 404
+    assert client.get("/pictures/r/../o/x.jpg").status_code == 404
+    assert client.get("/pictures/.partial/anything").status_code == 404
+
+
+def test_an_atomic_write_that_fails_midway_leaves_no_file(tmp_path):
+    storage = AtomicFileSystemStorage(location=tmp_path)
+
+    class Exploding:
+        def chunks(self):
+            yield b"half of the bytes"
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        storage.save("r/aa/file.jpg", Exploding())
+    assert not (tmp_path / "r/aa/file.jpg").exists()
+    assert list((tmp_path / ".partial").iterdir()) == []
+
+
+def test_cache_images_links_fetches_and_summarises_and_retries_failed_ones_on_request(server, capsys):
+    good = server.add("/good.jpg", image_bytes("JPEG", (500, 300)))
+    bad = server.add("/bad.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml")
+    article = make_published_article(images=0)
+    ArticleImage.objects.bulk_create(  # as the importer writes them: no signal, no picture yet
+        [ArticleImage(article=article, url=good), ArticleImage(article=article, url=bad, position=1)]
+    )
+    call_command("cache_images")
+    out = capsys.readouterr().out
+    assert "2 image(s): 1 ready, 0 to retry later, 1 failed." in out
+    assert f"failed: {bad}: attempt 1: SVG refused" in out
+    assert Picture.objects.get(source=good).status == Picture.Status.READY
+    call_command("cache_images")
+    assert "0 image(s)" in capsys.readouterr().out
+    call_command("cache_images", "--retry-failed")
+    assert "1 image(s): 0 ready, 0 to retry later, 1 failed." in capsys.readouterr().out
+    assert server.hits["/bad.jpg"] == 2
+
+
+def test_an_uploaded_file_gets_renditions_too():
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("images/upload.png", ContentFile(image_bytes("PNG", (700, 350))))
+    article = make_published_article(images=0)
+    image = ArticleImage.objects.create(article=article, file=name)
+    image.refresh_from_db()
+    picture = Picture.objects.get(pk=image.picture_id)
+    assert picture.source == f"upload:{name}"
+    assert process_picture(picture.pk) == Picture.Status.READY
+    assert picture.renditions.filter(crop="", width=700).exists()
+
+
+def test_link_pictures_follows_a_changed_source():
+    article = make_published_article(images=0)
+    image = ArticleImage.objects.create(article=article, url="https://a.example/1.jpg")
+    image.refresh_from_db()
+    first = image.picture_id
+    image.url = "https://a.example/2.jpg"
+    image.save()
+    image.refresh_from_db()
+    assert image.picture_id != first
+    assert Picture.objects.get(pk=image.picture_id).source == "https://a.example/2.jpg"
+    assert link_pictures([image]) == [image.picture_id]  # still pending, never tried: it wants a job
+
+
+@pytest.mark.parametrize(
+    ("worker", "started_minutes_ago", "lost"),
+    [
+        ("this-host-alive", 1, False),  # this machine, process running: its job is left alone
+        ("this-host-dead", 1, True),  # this machine, process gone: taken back at once
+        ("other-host:123", 1, False),  # another machine: judged by the lease only
+        ("other-host:123", 600, True),
+    ],
+)
+def test_only_jobs_of_dead_workers_are_queued_again(worker, started_minutes_ago, lost):
+    import os
+    import socket
+
+    from articles.pictures.jobs import recover_lost_jobs
+
+    host = socket.gethostname()[:40]
+    dead = subprocess_pid_that_has_exited()
+    worker_id = {"this-host-alive": f"{host}:{os.getpid()}", "this-host-dead": f"{host}:{dead}"}.get(worker, worker)
+    result = fetch_picture.enqueue(7).db_result
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status="RUNNING", worker_ids=[worker_id], started_at=timezone.now() - timedelta(minutes=started_minutes_ago)
+    )
+    assert recover_lost_jobs() == int(lost)
+    statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == (["FAILED", "READY"] if lost else ["RUNNING"])
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
