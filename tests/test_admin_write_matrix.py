@@ -7,7 +7,7 @@ a superuser sees it, with one value changed, whatever the role's own page
 offers. An article and its parts are tried in every state an article can be
 in. The database then says whether the write happened and, for an article's
 content, whether it was recorded as an edit (who, when, one more version, one
-admin log entry). RULES is what should happen (docs/WORKFLOW.md says it in
+admin log entry, a revision by them). RULES is what should happen (docs/WORKFLOW.md says it in
 prose); a registered model or inline without a row fails, so a new
 registration cannot slip past.
 
@@ -31,6 +31,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import revisions
 from articles.models import (
     Article,
     ArticleImage,
@@ -39,6 +40,7 @@ from articles.models import (
     ProviderLogo,
     RelatedLink,
     RelatedLinkImage,
+    Revision,
     SeedFile,
     Topic,
 )
@@ -333,6 +335,7 @@ def outcome(client: Client, user, attempt: Attempt) -> str:
             and article.version == version + 1
             and entries.count() == logged + 1
             and entries.order_by("-action_time", "-id").first().user == user
+            and article.revisions.first().by == user  # and a revision of the content, by them
         )
         if not recorded:
             return f"{WRITTEN}, not recorded as an edit"
@@ -383,7 +386,14 @@ def article_content_models() -> list[type[models.Model]]:
 
 
 def test_the_parts_of_an_article_are_what_this_file_thinks():
-    assert set(article_content_models()) == {ArticleImage, RelatedLink, RelatedLinkImage, ArticleTransition, SeedFile}
+    assert set(article_content_models()) == {
+        ArticleImage,
+        RelatedLink,
+        RelatedLinkImage,
+        ArticleTransition,
+        SeedFile,
+        Revision,
+    }
 
 
 # Seed files are the importer's record, in the matrix above; the rest is content, edited on the article's page.
@@ -403,6 +413,7 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
         ArticleTransition: lambda: ArticleTransition.objects.create(
             article=live, name="publish", from_status=Status.REVIEW, to_status=Status.PUBLISHED
         ),
+        Revision: lambda: revisions.record(live, kind=Revision.Kind.EDITED),
     }
     obj = rows[model]()
     user = make_user(role)

@@ -6,6 +6,7 @@
 - ``images``, ``related``: an article's images and its related coverage.
 - ``history``: its moves through the workflow.
 - ``imports``: the seed files the importer accepted.
+- ``revisions``: a snapshot of its content at every change.
 - ``site``: site-wide state shared by every process (the content version).
 """
 
@@ -15,6 +16,7 @@ from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_im
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, provider_key, topic_key
 from .related import RelatedLink
+from .revisions import Revision
 from .site import ContentVersion
 from .sources import Provider, Topic
 
@@ -30,6 +32,7 @@ __all__ = [
     "ProviderLogo",
     "RelatedLink",
     "RelatedLinkImage",
+    "Revision",
     "SeedFile",
     "Topic",
     "UniqueKeyMixin",

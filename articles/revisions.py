@@ -1,0 +1,243 @@
+"""Revisions: what an article's content is, as one snapshot; recording one, and restoring it.
+
+A snapshot is the article's own fields (every concrete field of the model
+but the bookkeeping in ``NOT_CONTENT``, so a field added to the model is
+picked up without a change here), its many-to-many relations (topics, as
+ids) and its parts (``PARTS``: images, related links with their images), as
+compact JSON. ``Revision.data`` holds it zlib-compressed; ``Revision.digest``
+tells two snapshots apart without unpacking them.
+
+Every write of content records one, in the same transaction: a person's save
+and a revert (``services.article_save``), a transition
+(``services.article_transition``), the import's creates and updates
+(``importer.write``, a batch at a time, a fixed number of queries whatever
+its size). A write whose snapshot equals the article's latest revision
+records nothing. An article that had no revision yet first gets one of how it
+was (kind "existing"), so that its first change can be compared and undone.
+"""
+
+import hashlib
+import json
+import zlib
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import CASCADE, OuterRef, Subquery
+from django.utils import timezone
+
+from .models import Article, Provider, Revision, Topic
+
+Kind = Revision.Kind
+
+# Article fields that are not content: identity, workflow state, schedule, derived or import bookkeeping.
+NOT_CONTENT = {
+    "id",
+    "status",
+    "version",
+    "body_html",
+    "go_live_at",
+    "expires_at",
+    "source_file",
+    "source_hash",
+    "imported_at",
+    "conflict_file",
+    "conflict_at",
+    "edited_at",
+    "edited_by",
+    "created_at",
+    "updated_at",
+}
+
+# An article's parts, by related name, each with its own parts: content that lives in rows of its own.
+PARTS = {"images": {}, "related_links": {"images": {}}}
+
+
+def content_fields(model) -> list[models.Field]:
+    # A part's cascading foreign key is the link to its parent (a related link's provider is PROTECTed content).
+    parent_links = {
+        f.name for f in model._meta.concrete_fields if f.many_to_one and f.remote_field.on_delete is CASCADE
+    }
+    excluded = NOT_CONTENT if model is Article else {"id"} | parent_links
+    return [f for f in model._meta.concrete_fields if f.name not in excluded]
+
+
+def plain(field: models.Field, obj):
+    """A field's value as JSON can hold it."""
+    value = field.value_from_object(obj)
+    if isinstance(field, models.FileField):
+        return value.name or ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def fields_of(obj) -> dict:
+    """The object's content fields, by attribute name; empty values left out (``restore`` puts them back)."""
+    values = {}
+    for field in content_fields(type(obj)):
+        value = plain(field, obj)
+        if value in ("", None) and value == field.get_default():
+            continue
+        values[field.attname] = value
+    return values
+
+
+def part_of(obj, nested: dict) -> dict:
+    values = fields_of(obj)
+    for name, inner in nested.items():
+        values[name] = [part_of(child, inner) for child in getattr(obj, name).all()]
+    return values
+
+
+def snapshot_of(article: Article) -> dict:
+    """The content of an article loaded with ``for_revision()``'s prefetches."""
+    snapshot = fields_of(article)
+    for field in Article._meta.many_to_many:
+        snapshot[field.name] = sorted(related.pk for related in getattr(article, field.name).all())
+    for name, nested in PARTS.items():
+        snapshot[name] = [part_of(part, nested) for part in getattr(article, name).all()]
+    return snapshot
+
+
+def prefetches(parts: dict = PARTS, prefix: str = "") -> list[str]:
+    names = []
+    for name, nested in parts.items():
+        names.append(prefix + name)
+        names += prefetches(nested, f"{prefix}{name}__")
+    return names
+
+
+def load(article_ids) -> dict[int, Article]:
+    """The articles with everything a snapshot holds: a fixed number of queries, however many."""
+    queryset = Article.objects.filter(pk__in=list(article_ids)).order_by()
+    queryset = queryset.prefetch_related(*(f.name for f in Article._meta.many_to_many), *prefetches())
+    return {article.pk: article for article in queryset}
+
+
+def pack(snapshot: dict) -> tuple[str, bytes]:
+    """(digest, compressed bytes) of a snapshot: compact JSON, keys sorted so equal content packs equal."""
+    text = json.dumps(snapshot, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.blake2b(text, digest_size=16).hexdigest(), zlib.compress(text, 6)
+
+
+def latest(article_ids) -> dict[int, tuple[int, str]]:
+    """Each article's latest revision, as (number, digest); articles without one are left out."""
+    newest = Revision.objects.filter(article_id=OuterRef("article_id")).order_by("-number").values("number")[:1]
+    rows = Revision.objects.filter(article_id__in=list(article_ids), number=Subquery(newest)).order_by()
+    return {
+        article_id: (number, digest)
+        for article_id, number, digest in rows.values_list("article_id", "number", "digest")
+    }
+
+
+def rows_for(articles: dict[int, Article], *, kind: str, at, by=None, skip_unchanged=True, **values) -> list[dict]:
+    """Revision rows for ``articles`` (id -> loaded article), numbered after their latest; unchanged ones skipped."""
+    newest = latest(articles)
+    rows = []
+    for article_id, article in articles.items():
+        number, last_digest = newest.get(article_id, (0, None))
+        digest, data = pack(snapshot_of(article))
+        if skip_unchanged and digest == last_digest:
+            continue
+        rows.append(
+            {
+                "article_id": article_id,
+                "number": number + 1,
+                "kind": kind,
+                "created_at": at,
+                "by_id": by.pk if by is not None else None,
+                "status": article.status,
+                "digest": digest,
+                "data": data,
+                **values,
+            }
+        )
+    return rows
+
+
+def record(article: Article, *, kind: str, by=None, at=None, skip_unchanged=True, **values) -> Revision | None:
+    """One revision of the article as it is now stored, unless its content is that of the latest one."""
+    loaded = load([article.pk])
+    rows = rows_for(loaded, kind=kind, at=at or timezone.now(), by=by, skip_unchanged=skip_unchanged, **values)
+    return Revision.objects.create(**rows[0]) if rows else None
+
+
+def keep_baselines(article_ids, *, at=None) -> None:
+    """A revision of how each article is now, for those that have none yet: before their first recorded change."""
+    from .importer.rows import insert_rows  # the importer's bulk insert, also for one row
+
+    article_ids = set(article_ids)
+    have = set(Revision.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True).distinct())
+    missing = article_ids - have
+    if not missing:
+        return
+    loaded = load(missing)
+    at = at or timezone.now()
+    rows = rows_for(loaded, kind=Kind.EXISTING, at=at, skip_unchanged=False)
+    for row in rows:
+        row["created_at"] = loaded[row["article_id"]].updated_at or at
+    insert_rows(Revision, rows, at)
+
+
+def record_many(rows_by_article: dict[int, dict], *, kind: str, at) -> None:
+    """The import's revisions: one per article whose content changed, ``rows_by_article`` giving each its extra values."""
+    from .importer.rows import insert_rows
+
+    if not rows_by_article:
+        return
+    rows = rows_for(load(rows_by_article), kind=kind, at=at)
+    for row in rows:
+        row.update(rows_by_article[row["article_id"]])
+    insert_rows(Revision, rows, at)
+
+
+# Restoring
+
+
+def value_for(field: models.Field, values: dict):
+    if field.attname not in values:
+        return field.get_default()
+    value = values[field.attname]
+    return value if isinstance(field, models.JSONField) or value is None else field.to_python(value)
+
+
+def restored_part(model, values: dict, nested: dict):
+    part = model(**{f.attname: value_for(f, values) for f in content_fields(model)})
+    part.nested_parts = []
+    for name, inner in nested.items():
+        relation = model._meta.get_field(name)
+        for child in values.get(name, []):
+            part.nested_parts.append((relation.field.name, restored_part(relation.related_model, child, inner)))
+    return part
+
+
+def save_nested(part) -> None:
+    """After ``part`` is saved: the parts restored with it (a related link's images)."""
+    for parent_name, child in getattr(part, "nested_parts", ()):
+        setattr(child, parent_name, part)
+        child.save()
+        save_nested(child)
+
+
+def restore(article: Article, revision: Revision) -> tuple[Article, list, list, list]:
+    """The article with the revision's content, ready for ``services.article_save``.
+
+    Returns (article, topics, new parts, current parts to remove). A topic
+    deleted since is left out; a provider deleted since cannot be restored.
+    """
+    snapshot = revision.snapshot
+    for field in content_fields(Article):
+        setattr(article, field.attname, value_for(field, snapshot))
+    if article.provider_id is not None and not Provider.objects.filter(pk=article.provider_id).exists():
+        raise ValidationError(
+            f"Revision {revision.number} names a provider that has since been deleted; it cannot be restored.",
+            code="provider_gone",
+        )
+    topics = list(Topic.objects.filter(pk__in=snapshot.get("topics", [])))
+    parts, removed = [], []
+    for name, nested in PARTS.items():
+        model = Article._meta.get_field(name).related_model
+        parts += [restored_part(model, values, nested) for values in snapshot.get(name, [])]
+        removed += list(getattr(article, name).all())
+    return article, topics, parts, removed
