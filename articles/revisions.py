@@ -23,7 +23,8 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import CASCADE, OuterRef, Subquery
+from django.db.models import CASCADE, F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from .models import Article, Provider, Revision, Topic
@@ -241,3 +242,24 @@ def restore(article: Article, revision: Revision) -> tuple[Article, list, list, 
         parts += [restored_part(model, values, nested) for values in snapshot.get(name, [])]
         removed += list(getattr(article, name).all())
     return article, topics, parts, removed
+
+
+# Retention
+
+
+def prunable(keep: int):
+    """Revisions beyond each article's newest ``keep``, except those of a published article (what readers saw)."""
+    rank = Window(expression=RowNumber(), partition_by=[F("article_id")], order_by=F("number").desc())
+    # The status is checked after ranking: a condition in the same query would be applied before the window.
+    ranked = Revision.objects.annotate(rank=rank).filter(rank__gt=keep).values_list("pk", "status")
+    return [pk for pk, status in ranked if status != Article.Status.PUBLISHED]
+
+
+def prune(keep: int, *, chunk: int = 5000) -> int:
+    """Delete the revisions ``prunable`` finds; how many."""
+    if keep < 1:
+        return 0
+    ids = prunable(keep)
+    for start in range(0, len(ids), chunk):
+        Revision.objects.filter(pk__in=ids[start : start + chunk]).delete()
+    return len(ids)

@@ -250,3 +250,36 @@ def test_reverting_to_the_current_content_is_refused():
         )
 
     assert refused.value.code == "revert_unchanged"
+
+
+# Retention
+
+
+def test_prune_keeps_the_newest_revisions_and_every_published_one():
+    editor = make_user("editor")
+    draft = make_article("Draft", status=Article.Status.DRAFT)
+    live = make_article("Live")
+    for n in range(4):
+        for article in (draft, live):
+            article.refresh_from_db()
+            article.title = f"{article.title} {n}"
+            services.article_save(article=article, by=editor, seen_token=None, is_edit=True)
+    services.article_publish(article=draft, by=editor)  # revision 6 of the draft: published
+
+    call_command("prune_revisions", keep=2, verbosity=0)
+
+    assert list(Revision.objects.filter(article=draft).values_list("number", flat=True)) == [6, 5]
+    assert list(Revision.objects.filter(article=live).values_list("number", flat=True)) == [5, 4, 3, 2, 1]
+
+
+def test_prune_keeps_everything_by_default(settings):
+    editor = make_user("editor")
+    article = make_article("Draft", status=Article.Status.DRAFT)
+    for n in range(3):
+        article.title = f"Title {n}"
+        services.article_save(article=article, by=editor, seen_token=None, is_edit=True)
+
+    call_command("prune_revisions", verbosity=0)
+
+    assert settings.NEWSROOM_REVISIONS_KEEP == 0
+    assert Revision.objects.filter(article=article).count() == 4
