@@ -153,7 +153,7 @@ def test_the_snapshot_holds_every_content_field_of_the_model():
     }
     article = make_article("Story", related=1, topics=["AI"])
 
-    snapshot = revisions.snapshot_of(revisions.load([article.pk])[article.pk])
+    snapshot = revisions.snapshot(article.pk)
 
     assert fields <= set(snapshot) | {f for f in fields if getattr(article, f) in ("", None)}
     assert {"topics", "images", "related_links"} <= set(snapshot)
@@ -174,7 +174,7 @@ def test_revert_restores_every_field_and_relation_and_becomes_a_new_revision():
     editor = make_user("editor")
     article = full_article()
     revisions.keep_baselines([article.pk])
-    original = revisions.snapshot_of(revisions.load([article.pk])[article.pk])
+    original = revisions.snapshot(article.pk)
 
     article.title, article.body, article.quality, article.extra = "Changed", "Other body.", 1, {"x": 1}
     article.provider = make_provider("Source Two", "two.example")
@@ -191,13 +191,13 @@ def test_revert_restores_every_field_and_relation_and_becomes_a_new_revision():
         removed_parts=[link],
     )
     article.refresh_from_db()
-    assert revisions.snapshot_of(revisions.load([article.pk])[article.pk]) != original
+    assert revisions.snapshot(article.pk) != original
 
     first = Revision.objects.get(article=article, number=1)
     services.article_revert(article=article, revision=first, by=editor, seen_token=article.edit_token)
 
     restored = Article.objects.get(pk=article.pk)
-    assert revisions.snapshot_of(revisions.load([article.pk])[article.pk]) == original
+    assert revisions.snapshot(article.pk) == original
     assert (restored.title, restored.provider.name, restored.edited_by) == ("Original title", "Source One", editor)
     assert sorted(restored.topics.values_list("name", flat=True)) == ["AI", "Energy"]
     assert RelatedLink.objects.filter(article=restored).count() == 2
