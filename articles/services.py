@@ -115,7 +115,7 @@ def article_save(
         return article
     at = at or timezone.now()
     if is_edit and not adding:
-        revisions.keep_baselines([current.pk], at=at)
+        revisions.before_change([current.pk], at=at)
     article.status = current.status
     article.version = 0 if adding else current.version + 1
     if is_edit:
@@ -167,7 +167,7 @@ def article_transition(
     locked = Article.objects.select_for_update().get(pk=article.pk)
     transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
     at = at or timezone.now()
-    revisions.keep_baselines([locked.pk], at=at)
+    revisions.before_change([locked.pk], at=at)
     record = ArticleTransition.objects.create(
         article=locked,
         name=transition.name,
@@ -234,7 +234,8 @@ def article_revert(*, article: Article, revision: Revision, by, seen_token: str 
     """Give the article a revision's content again: a new revision, saved by the same rules as an edit."""
     if revision.article_id != article.pk:
         raise ValueError(f"revision {revision.pk} belongs to another article")
-    if revision.digest == revisions.latest([article.pk]).get(article.pk, (0, None))[1]:
+    latest_digest = revisions.latest([article.pk]).get(article.pk, (0, None, None))[1]
+    if not revision.digest or revision.digest == latest_digest:
         raise ValidationError(
             f"Revision {revision.number} is what the article holds now: there is nothing to revert.",
             code="revert_unchanged",

@@ -99,7 +99,21 @@ def test_import_records_one_revision_per_created_article_and_none_for_an_unchang
     assert Revision.objects.count() == 3
     revision = Revision.objects.get(article__web_url="https://e.org/1")
     assert (revision.kind, revision.by, revision.source_file) == (Kind.IMPORT_CREATED, None, str(paths[1]))
-    assert revision.snapshot["topics"] == [Topic.objects.get().pk]
+    assert revisions.content_of(revision)["topics"] == [Topic.objects.get().pk]
+
+
+def test_the_imports_revision_takes_its_snapshot_when_the_article_next_changes(write_seed):
+    import_files(seed(write_seed, 1, body="As the feed sent it."))
+    article = Article.objects.get()
+    imported = Revision.objects.get()
+    assert (imported.digest, bytes(imported.data)) == ("", b"")  # the content is the article's own until it changes
+
+    article.body = "Edited here."
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
+
+    imported.refresh_from_db()
+    assert imported.snapshot["body"] == "As the feed sent it."
+    assert Revision.objects.get(number=2).snapshot["body"] == "Edited here."
 
 
 def test_a_newer_seed_file_records_one_import_update(write_seed):
@@ -108,7 +122,8 @@ def test_a_newer_seed_file_records_one_import_update(write_seed):
 
     article = Article.objects.get()
     assert kinds(article) == [Kind.IMPORT_CREATED, Kind.IMPORT_UPDATED]
-    assert Revision.objects.get(number=2).snapshot["body"] == "A new body."
+    assert Revision.objects.get(number=1).snapshot["body"] == "Body text."  # taken before the update
+    assert revisions.content_of(Revision.objects.get(number=2))["body"] == "A new body."
 
 
 def test_a_conflict_records_nothing(write_seed):
@@ -173,7 +188,7 @@ def full_article() -> Article:
 def test_revert_restores_every_field_and_relation_and_becomes_a_new_revision():
     editor = make_user("editor")
     article = full_article()
-    revisions.keep_baselines([article.pk])
+    revisions.before_change([article.pk])
     original = revisions.snapshot(article.pk)
 
     article.title, article.body, article.quality, article.extra = "Changed", "Other body.", 1, {"x": 1}

@@ -243,3 +243,27 @@ def test_the_change_form_links_to_the_revisions(client):
     client.force_login(make_user("writer"))
 
     assert revisions_url(article) in client.get(change_url(article)).content.decode()
+
+
+def test_an_import_update_compares_with_the_version_before_it_and_can_be_reverted(client, write_seed):
+    from django.core.management import call_command
+
+    front = "title: Feed story\nwebUrl: https://e.org/feed"
+    call_command("import_seeds", str(write_seed(front, "Old words here.", name="a.md")), verbosity=0)
+    call_command("import_seeds", str(write_seed(front, "New words here.", name="b.md")), verbosity=0)
+    article = Article.objects.get()
+    editor = make_user("editor")
+    client.force_login(editor)
+
+    html = client.get(compare_url(article, 1, 2)).content.decode()
+    article.refresh_from_db()
+    client.post(revert_url(article, 1), {"edit_token": article.edit_token})
+
+    assert "<del>Old</del><ins>New</ins> words here." in html
+    article.refresh_from_db()
+    assert article.body == "Old words here."
+    assert list(Revision.objects.filter(article=article).values_list("kind", flat=True)) == [
+        "reverted",
+        "import_updated",
+        "import_created",
+    ]

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .. import services, workflow
+from .. import revisions, services, workflow
 from ..compare import compare
 from ..models import ArticleTransition, Revision
 
@@ -111,7 +111,7 @@ class RevisionsAdmin:
             "new": new,
             "old_who": who(old),
             "new_who": who(new),
-            "comparison": compare(old.snapshot, new.snapshot),
+            "comparison": compare(revisions.content_of(old), revisions.content_of(new)),
             "edit_token": article.edit_token,
         }
         return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)

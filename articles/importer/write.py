@@ -62,7 +62,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     written = [(article_ids[record.web_url], record) for record in created]
 
     updated = [(existing[record.web_url].pk, record) for record in by_outcome[Outcome.UPDATED]]
-    revisions.keep_baselines([article_id for article_id, _ in updated], at=now)
+    revisions.before_change([article_id for article_id, _ in updated], at=now)
     update_rows(
         Article, {pk: {**article_fields(r, ids, now), "edited_at": None, "updated_at": now} for pk, r in updated}, now
     )
@@ -84,10 +84,8 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         Article.topics.through.objects.filter(article_id__in=updated_ids).delete()
     write_children(written + updated, ids, now)
     for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated)):
-        revisions.record_many(
-            {article_id: {"source_file": kept_path(r, Revision, "source_file")} for article_id, r in pairs},
-            kind=kind,
-            at=now,
+        revisions.record_imported(
+            {article_id: kept_path(r, Revision, "source_file") for article_id, r in pairs}, kind=kind, at=now
         )
     refresh_search_index([article_id for article_id, _ in written + updated])
     # Bytes another import recorded since ``recorded`` was read break the unique key:

@@ -67,8 +67,19 @@ class Revision(models.Model):
         related_name="+",
         help_text="For a revert: the revision whose content was restored.",
     )
-    digest = models.CharField("content digest", max_length=32, help_text="BLAKE2b of the snapshot, to spot no-ops.")
-    data = models.BinaryField("snapshot", help_text="The content as zlib-compressed JSON (articles.revisions).")
+    digest = models.CharField(
+        "content digest",
+        max_length=32,
+        blank=True,
+        help_text="BLAKE2b of the snapshot, to spot no-ops; empty while the snapshot is not taken yet.",
+    )
+    data = models.BinaryField(
+        "snapshot",
+        blank=True,
+        default=b"",
+        help_text="The content as zlib-compressed JSON (articles.revisions); empty for an import's revision "
+        "until the article next changes: until then its content is the article's.",
+    )
 
     class Meta:
         ordering = ["-number"]
