@@ -90,10 +90,16 @@ def field_changes(model, old: dict, new: dict, names: Names) -> list[FieldChange
         change = FieldChange(
             str(model_field.verbose_name), shown(model_field, before, names), shown(model_field, after, names)
         )
-        if isinstance(model_field, models.TextField) and not isinstance(model_field, models.JSONField):
+        if is_prose(model_field):
             change.words = word_diff(before or "", after or "")
         changes.append(change)
     return changes
+
+
+def is_prose(model_field: models.Field) -> bool:
+    """Text read as words (a title, a body), shown as a word diff; an address or a code is shown whole."""
+    text = isinstance(model_field, models.CharField | models.TextField) and not model_field.choices
+    return text and not isinstance(model_field, models.URLField | models.SlugField | models.JSONField)
 
 
 @dataclass

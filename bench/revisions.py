@@ -101,7 +101,10 @@ def main() -> None:
         pages = cursor.fetchone()[0]
 
     print(f"{articles:,} articles imported in {import_seconds:.1f} s; revisions {Revision.objects.count():,}")
-    print(f"after import: {after_import / articles:,.0f} bytes of revision data per article (1 revision each)")
+    print(
+        f"after import: {after_import / articles:,.0f} bytes of revision data per article "
+        "(an import revision takes its snapshot at the article's next change)"
+    )
     print(
         f"after import + 5 edits ({len(sample):,} articles, {revisions_of_sample:,} revisions): "
         f"{edited_bytes / len(sample):,.0f} bytes per article compressed, {raw / len(sample):,.0f} as JSON; "

@@ -236,6 +236,7 @@ def test_a_writer_sees_no_revert_button_on_a_published_article_but_an_editor_doe
 
     assert "Revert to revision" not in as_writer
     assert "Revert to revision 1" in as_editor
+    assert "Revert to revision 2" not in as_editor  # the current one
 
 
 def test_the_change_form_links_to_the_revisions(client):

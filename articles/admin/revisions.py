@@ -112,6 +112,7 @@ class RevisionsAdmin:
             "old_who": who(old),
             "new_who": who(new),
             "comparison": compare(revisions.content_of(old), revisions.content_of(new)),
+            "latest": Revision.objects.filter(article=article).order_by("-number").values_list("number", flat=True)[0],
             "edit_token": article.edit_token,
         }
         return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)
