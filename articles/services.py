@@ -19,9 +19,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import workflow
+from . import revisions, workflow
 from .caching import content_changed_on_commit
-from .models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, Topic
+from .models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, Revision, Topic
 from .search import refresh_search_index
 
 
@@ -84,6 +84,8 @@ def article_save(
     removed_parts: Iterable[ArticleImage | RelatedLink | ArticleAuthor] = (),
     message: str | list = "",
     at: datetime | None = None,
+    revision_kind: str = "",
+    reverted_from: Revision | None = None,
 ) -> Article:
     """Save a person's change of an article: its fields, its topics and its parts (images, related links).
 
@@ -94,7 +96,8 @@ def article_save(
     save changes the content (not only the schedule), so it is stamped with
     edited_at/edited_by, which the importer respects. A save that changes
     nothing writes nothing. Each save adds one to the version and one entry
-    to the admin's log (the article's History).
+    to the admin's log (the article's History); a change of content, one
+    revision (``articles.revisions``).
 
     A new article gets its creator (``by``) as its byline unless the parts
     name authors. ``new_topic_names`` are topics the writer typed: each is
@@ -119,6 +122,8 @@ def article_save(
     if not (adding or is_edit or rescheduled):
         return article
     at = at or timezone.now()
+    if is_edit and not adding:
+        revisions.before_change([current.pk], at=at)
     article.status = current.status
     article.version = 0 if adding else current.version + 1
     if is_edit:
@@ -139,9 +144,13 @@ def article_save(
         own_part(article, part).delete()
     for part in parts:
         own_part(article, part).save()
+        revisions.save_nested(part)
     if not message:
         message = [{"added": {}}] if adding else "Changed the content." if is_edit else "Changed the schedule."
     log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
+    if adding or is_edit:
+        kind = revision_kind or (Revision.Kind.ADDED if adding else Revision.Kind.EDITED)
+        revisions.record(article, kind=kind, by=by, at=at, reverted_from=reverted_from)
     return article
 
 
@@ -184,6 +193,7 @@ def article_transition(
         # An undated story would sink below every dated one: it is dated the moment it goes live.
         goes_live = go_live_at or locked.go_live_at
         dated["published_at"] = goes_live if goes_live and goes_live > at else at
+    revisions.before_change([locked.pk], at=at)
     record = ArticleTransition.objects.create(
         article=locked,
         name=transition.name,
@@ -207,6 +217,7 @@ def article_transition(
     if record.comment:
         message += f" Comment: {record.comment}"
     log(locked, by=by, flag=CHANGE, message=message, at=at)
+    revisions.record(locked, kind=Revision.Kind.TRANSITION, by=by, at=at, skip_unchanged=False, transition=record)
     return record
 
 
@@ -250,3 +261,29 @@ def article_archive(*, article: Article, by, comment: str = "") -> ArticleTransi
 
 def article_restore(*, article: Article, by, comment: str = "") -> ArticleTransition:
     return article_transition(article=article, name=workflow.RESTORE.name, by=by, comment=comment)
+
+
+@transaction.atomic
+def article_revert(*, article: Article, revision: Revision, by, seen_token: str | None) -> Article:
+    """Give the article a revision's content again: a new revision, saved by the same rules as an edit."""
+    if revision.article_id != article.pk:
+        raise ValueError(f"revision {revision.pk} belongs to another article")
+    latest_digest = revisions.latest([article.pk]).get(article.pk, (0, None, None))[1]
+    if not revision.digest or revision.digest == latest_digest:
+        raise ValidationError(
+            f"Revision {revision.number} is what the article holds now: there is nothing to revert.",
+            code="revert_unchanged",
+        )
+    restored, topics, parts, removed = revisions.restore(Article.objects.get(pk=article.pk), revision)
+    return article_save(
+        article=restored,
+        by=by,
+        seen_token=seen_token,
+        is_edit=True,
+        topics=topics,
+        parts=parts,
+        removed_parts=removed,
+        message=f"Reverted to revision {revision.number}.",
+        revision_kind=Revision.Kind.REVERTED,
+        reverted_from=revision,
+    )

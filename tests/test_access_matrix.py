@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
+from articles import services
 from articles.models import Article, Picture, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
@@ -84,6 +85,12 @@ ADMIN = {
     "articles_article_change": (LOGIN, 200, 200, 200),
     "articles_article_delete": (LOGIN, 403, 200, 200),
     "articles_article_history": (LOGIN, 200, 200, 200),
+    # Revisions: everyone who sees the article sees them; revert is a POST, by those who may edit the article.
+    "articles_article_revisions": (LOGIN, 200, 200, 200),
+    "articles_article_revisions_compare": (LOGIN, 200, 200, 200),
+    "articles_article_revisions_revert (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_revisions_revert, live": (LOGIN, 403, 302, 302),
+    "articles_article_revisions_revert, draft": (LOGIN, 302, 302, 302),
     # Providers and topics: read-only for writers (the change page shows, nothing saves).
     "articles_provider_changelist": (LOGIN, 200, 200, 200),
     "articles_provider_add": (LOGIN, 403, 200, 200),
@@ -160,6 +167,9 @@ def build_world() -> dict:
     topic = make_topic("Matrix topic")
     live = make_published_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
     draft = make_published_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
+    for article in (live, draft):  # two revisions each, to compare and revert
+        article.title += ", edited"
+        services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
                "path_info": "/admin/login/"}  # fmt: skip
     return {
@@ -243,7 +253,18 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
         requests[f"{prefix}_add"] = reverse(f"admin:{prefix}_add")
         for action in ("change", "delete", "history"):
             requests[f"{prefix}_{action}"] = reverse(f"admin:{prefix}_{action}", args=[obj.pk])
+    draft = world["draft"]
+    requests["articles_article_revisions"] = reverse("admin:articles_article_revisions", args=[draft.pk])
+    requests["articles_article_revisions_compare"] = (
+        reverse("admin:articles_article_revisions_compare", args=[draft.pk]) + "?a=1&b=2"
+    )
+    requests["articles_article_revisions_revert (GET)"] = reverse(
+        "admin:articles_article_revisions_revert", args=[draft.pk, 1]
+    )
     requests = {name: ("get", url) for name, url in requests.items()}
+    for name, article in (("live", live), ("draft", draft)):
+        url = reverse("admin:articles_article_revisions_revert", args=[article.pk, 1])
+        requests[f"articles_article_revisions_revert, {name}"] = ("post", url, {"edit_token": article.edit_token})
     requests["logout (GET)"] = ("get", reverse("admin:logout"))
     requests["logout"] = ("post", reverse("admin:logout"))
     return requests
@@ -294,8 +315,8 @@ def test_every_admin_url_answers_each_role_as_the_table_says(client, role):
     requests = admin_requests(world)
     got = {}
     for name in ADMIN:  # in table order, so that logout comes last
-        method, url = requests[name]
-        got[name] = outcome(getattr(client, method)(url))
+        method, url, *data = requests[name]
+        got[name] = outcome(getattr(client, method)(url, *data))
     differences = {name: (ADMIN[name][column], got[name]) for name in ADMIN if got[name] != ADMIN[name][column]}
 
     assert differences == {}, "name: (expected, got)"

@@ -7,7 +7,7 @@ a superuser sees it, with one value changed, whatever the role's own page
 offers. An article and its parts are tried in every state an article can be
 in. The database then says whether the write happened and, for an article's
 content, whether it was recorded as an edit (who, when, one more version, one
-admin log entry). RULES is what should happen (docs/WORKFLOW.md says it in
+admin log entry, a revision by them). RULES is what should happen (docs/WORKFLOW.md says it in
 prose); a registered model or inline without a row fails, so a new
 registration cannot slip past.
 
@@ -32,6 +32,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import revisions
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -43,6 +44,7 @@ from articles.models import (
     ProviderLogo,
     RelatedLink,
     RelatedLinkImage,
+    Revision,
     SeedFile,
     Topic,
 )
@@ -368,6 +370,7 @@ def outcome(client: Client, user, attempt: Attempt) -> str:
             and article.version == version + 1
             and entries.count() == logged + 1
             and entries.order_by("-action_time", "-id").first().user == user
+            and article.revisions.first().by == user  # and a revision of the content, by them
         )
         if not recorded:
             return f"{WRITTEN}, not recorded as an edit"
@@ -425,6 +428,7 @@ def test_the_parts_of_an_article_are_what_this_file_thinks():
         RelatedLinkImage,
         ArticleTransition,
         SeedFile,
+        Revision,
     }
 
 
@@ -446,6 +450,7 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
         ArticleTransition: lambda: ArticleTransition.objects.create(
             article=live, name="publish", from_status=Status.REVIEW, to_status=Status.PUBLISHED
         ),
+        Revision: lambda: revisions.record(live, kind=Revision.Kind.EDITED),
     }
     obj = rows[model]()
     user = make_user(role)

@@ -8,7 +8,8 @@ conflicts' markers, every article's images, related links and topics, and a
 
 from django.utils import timezone
 
-from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, SeedFile
+from .. import revisions
+from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..pictures.jobs import link_and_enqueue_on_commit
 from ..search import refresh_search_index
 from .convert import column_length
@@ -64,6 +65,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     written = [(article_ids[record.web_url], record) for record in created]
 
     updated = [(existing[record.web_url].pk, record) for record in by_outcome[Outcome.UPDATED]]
+    revisions.before_change([article_id for article_id, _ in updated], at=now)
     update_rows(
         Article, {pk: {**article_fields(r, ids, now), "edited_at": None, "updated_at": now} for pk, r in updated}, now
     )
@@ -85,6 +87,10 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         Article.topics.through.objects.filter(article_id__in=updated_ids).delete()
     write_children(written + updated, ids, now)
     link_and_enqueue_on_commit([article_id for article_id, _ in written + updated])  # their pictures' jobs
+    for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated)):
+        revisions.record_imported(
+            {article_id: kept_path(r, Revision, "source_file") for article_id, r in pairs}, kind=kind, at=now
+        )
     refresh_search_index([article_id for article_id, _ in written + updated])
     # Bytes another import recorded since ``recorded`` was read break the unique key:
     # the batch is then written again (``lost_a_race``) and finds them recorded.

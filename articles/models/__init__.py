@@ -8,6 +8,7 @@
 - ``history``: its moves through the workflow.
 - ``renditions``: local copies of images (pictures) and their renditions.
 - ``imports``: the seed files the importer accepted.
+- ``revisions``: a snapshot of its content at every change.
 - ``site``: site-wide state shared by every process (the content version).
 """
 
@@ -19,6 +20,7 @@ from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .related import RelatedLink
 from .renditions import Picture, Rendition
+from .revisions import Revision
 from .site import ContentVersion
 from .sources import Category, Provider, Topic, TopicOldSlug
 
@@ -38,6 +40,7 @@ __all__ = [
     "RelatedLink",
     "RelatedLinkImage",
     "Rendition",
+    "Revision",
     "SeedFile",
     "Topic",
     "TopicOldSlug",

@@ -258,6 +258,9 @@ CONTENT_SECURITY_POLICY = {
 # Importer limits; each can be overridden per run on the command line.
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 1024 * 1024))
 
+# Revisions kept per article by `manage.py prune_revisions` (0: all; published ones are always kept).
+NEWSROOM_REVISIONS_KEEP = int(os.environ.get("NEWSROOM_REVISIONS_KEEP", "0"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
