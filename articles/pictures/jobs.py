@@ -155,12 +155,15 @@ def link_pictures(images) -> list[int]:
         [Picture(source=source, source_key=key) for key, source in keys.items()], ignore_conflicts=True
     )
     pictures = {p.source_key: p for p in Picture.objects.filter(source_key__in=keys).order_by()}
+    changed: dict[type, list] = {}
     for key, source in keys.items():
         picture = pictures[key]
         for image in by_source[source]:
             if image.picture_id != picture.pk:
-                type(image).objects.filter(pk=image.pk).update(picture=picture)
                 image.picture_id = picture.pk
+                changed.setdefault(type(image), []).append(image)
+    for model, rows in changed.items():  # one UPDATE per kind of image and batch, however many images
+        model.objects.bulk_update(rows, ["picture"], batch_size=500)
     return [p.pk for p in pictures.values() if p.status == Picture.Status.PENDING and p.attempts == 0]
 
 
