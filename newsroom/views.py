@@ -5,9 +5,9 @@ import mimetypes
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -68,7 +68,14 @@ def media_file(request, path):
         file = default_storage.open(path, "rb")
     except (OSError, SuspiciousFileOperation):
         raise Http404("No such file.") from None
-    response = FileResponse(file, content_type=content_type)
+    if isinstance(default_storage, FileSystemStorage):
+        response = FileResponse(file, content_type=content_type)  # a file of its own: sendfile where the server can
+    else:
+        # Another storage may hand every reader one shared file object (InMemoryStorage does): FileResponse
+        # would hang this response's close() on it, and the next request to close that file would end its
+        # own request early (closing its database connection). A plain stream leaves the object alone.
+        response = StreamingHttpResponse(file.chunks(), content_type=content_type)
+        response["Content-Length"] = str(file.size)
     staff = request.user.is_active and request.user.is_staff
     patch_cache_control(response, **{"private" if staff else "public": True}, max_age=settings.MEDIA_MAX_AGE)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -380,3 +380,22 @@ def test_a_live_picture_is_public_and_cacheable_and_the_view_can_be_turned_off(c
 
     settings.NEWSROOM_SERVE_MEDIA = False  # a web server serves MEDIA_ROOT instead
     assert client.get(image.file.url).status_code == 404
+
+
+def test_the_import_looks_categories_up_once_per_run_not_per_file(write_seed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(40):
+        spelling = ["News", "news", " NEWS", "Analysis"][number % 4]
+        write_seed(f"title: T{number}\nwebUrl: https://e.org/{number}\ncategory: '{spelling}'")
+    folder = str(write_seed("title: Last\nwebUrl: https://e.org/last\ncategory: news").parent)
+
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_seeds", folder, verbosity=0)
+
+    on_categories = [q["sql"] for q in queries.captured_queries if "articles_category" in q["sql"]]
+    # Look up the keys, read the slugs taken, insert the new ones, read their ids: 4 for 41 files.
+    assert len(on_categories) == 4, on_categories
+    assert sorted(Category.objects.values_list("key", flat=True)) == ["analysis", "news"]
+    assert Article.objects.filter(section__key="news").count() == 31

@@ -85,7 +85,7 @@ class ProviderTopicIds:
             )
 
     def _load_categories(self, wanted: dict) -> set[str]:
-        rows = dict(Category.objects.filter(key__in=list(wanted)).values_list("key", "id"))
+        rows = dict(Category.objects.filter(key__in=list(wanted)).order_by().values_list("key", "id"))
         self.categories.update(rows)
         return set(rows)
 
