@@ -357,3 +357,54 @@ def subprocess_pid_that_has_exited() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_crops_remade_for_a_new_focal_point_delete_the_old_crop_files_once_committed(
+    server, django_capture_on_commit_callbacks
+):
+    data = image_bytes("JPEG", (1200, 600))
+    picture = picture_for(server.add("/moved.jpg", data))
+    twin = picture_for(server.add("/twin.jpg", data))  # the same bytes elsewhere: the same file names
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
+        process_picture(twin.pk)
+    old_crops = set(picture.renditions.exclude(crop="").values_list("file", flat=True))
+    widths = set(picture.renditions.filter(crop="").values_list("file", flat=True))
+    assert old_crops
+    assert all(stored(name).exists() for name in old_crops)
+
+    picture.focal_x, picture.focal_y = 0.1, 0.2
+    picture.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        process_picture(picture.pk, force=True)
+    new_crops = set(picture.renditions.exclude(crop="").values_list("file", flat=True))
+    assert new_crops.isdisjoint(old_crops)
+    assert all(stored(name).exists() for name in old_crops)  # nothing deleted before the commit
+    for callback in callbacks:
+        callback()
+    assert all(stored(name).exists() for name in new_crops | widths)
+    assert all(stored(name).exists() for name in old_crops)  # the twin still shows them
+
+    twin.focal_x, twin.focal_y = 0.9, 0.9
+    twin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(twin.pk, force=True)
+    assert not any(stored(name).exists() for name in old_crops)  # nobody uses them now
+    assert all(stored(name).exists() for name in new_crops | widths)
+
+
+def test_an_image_whose_bytes_changed_leaves_none_of_its_old_files(server, django_capture_on_commit_callbacks):
+    url = server.add("/changing.jpg", image_bytes("JPEG", (800, 400)))
+    picture = picture_for(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
+    picture.refresh_from_db()
+    old = {picture.original, *picture.renditions.values_list("file", flat=True)}
+    server.add("/changing.jpg", image_bytes("PNG", (640, 480)), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk, force=True)
+    picture.refresh_from_db()
+    new = {picture.original, *picture.renditions.values_list("file", flat=True)}
+    assert new.isdisjoint(old)
+    assert all(stored(name).exists() for name in new)
+    assert not any(stored(name).exists() for name in old)
