@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from articles import caching
 from articles.models import ArticleImage, Picture, Rendition
 from articles.models.renditions import source_key
 from articles.pictures import render
@@ -204,7 +205,10 @@ Body.
     assert job.queue_name == "pictures"
 
 
-def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(client, server):
+def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(
+    client, server, settings, django_capture_on_commit_callbacks
+):
+    settings.PICTURES_READY_STALE_SECONDS = 0  # at once (the coalescing has its own test)
     url = server.add("/lead.jpg", image_bytes("JPEG", (1600, 900)))
     article = make_published_article("Pictured story", images=0)
     ArticleImage.objects.create(article=article, url=url, width=1600, height=900)
@@ -215,7 +219,8 @@ def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(c
     assert "<picture>" not in before
     assert f'<meta property="og:image" content="{url}">' in before
 
-    process_picture(picture.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
 
     after = client.get(article.get_absolute_url()).content.decode()
     assert f'src="{url}"' not in after
@@ -408,3 +413,30 @@ def test_an_image_whose_bytes_changed_leaves_none_of_its_old_files(server, djang
     assert new.isdisjoint(old)
     assert all(stored(name).exists() for name in new)
     assert not any(stored(name).exists() for name in old)
+
+
+@pytest.mark.parametrize("store", ["database", "cache"])
+def test_pictures_made_ready_in_one_window_change_the_page_cache_version_once_at_its_end(
+    client, server, settings, store, time_machine, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_CONTENT_VERSION_STORE = store
+    settings.PICTURES_READY_STALE_SECONDS = 30
+    time_machine.move_to(timezone.now().replace(second=1, microsecond=0), tick=False)
+    urls = [server.add(f"/batch{n}.jpg", image_bytes("JPEG", (700, 400))) for n in range(3)]
+    for n, url in enumerate(urls):
+        article = make_published_article(f"Batch story {n}", images=0, age=timedelta(hours=n + 1))
+        ArticleImage.objects.create(article=article, url=url, width=700, height=400)
+    assert "<picture>" not in client.get("/").content.decode()  # cached, with the originals
+    version = caching.content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for picture in Picture.objects.all():
+            process_picture(picture.pk)
+
+    assert caching.content_version() == version  # not once per picture
+    assert "<picture>" not in client.get("/").content.decode()
+    time_machine.shift(timedelta(seconds=28))
+    assert caching.content_version() == version
+    time_machine.shift(timedelta(seconds=1))  # the window's end: 30 s after the minute
+    assert caching.content_version() != version
+    assert len(re.findall("<picture>", client.get("/").content.decode())) == 3

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from ..caching import content_changed
+from ..caching import content_changes_within
 from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
 from ..models.renditions import Rendition, source_key, upload_source
 from ..rendering import http_url
@@ -119,7 +119,9 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
             variants=render.variants(made),
             updated_at=timezone.now(),
         )
-        content_changed()  # cached pages show the renditions from now on
+        # Cached pages show the renditions within PICTURES_READY_STALE_SECONDS: one new version for
+        # every picture made ready in that window, not one each (an import's hundreds).
+        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS))
         superseded = previous - {m.file for m in made} - {original}
         if superseded:
             transaction.on_commit(lambda: delete_unused_files(superseded))
