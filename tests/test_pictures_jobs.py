@@ -3,12 +3,16 @@
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from hypothesis import given
@@ -26,6 +30,7 @@ from tests.support.factories import make_published_article
 from tests.support.picture_server import PictureServer, image_bytes
 
 pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -440,3 +445,80 @@ def test_pictures_made_ready_in_one_window_change_the_page_cache_version_once_at
     time_machine.shift(timedelta(seconds=1))  # the window's end: 30 s after the minute
     assert caching.content_version() != version
     assert len(re.findall("<picture>", client.get("/").content.decode())) == 3
+
+
+def feed_enclosures(client, name: str) -> list[dict]:
+    root = ET.fromstring(client.get(reverse(name)).content)  # noqa: S314 - our own feed
+    if name.endswith("atom"):
+        return [dict(link.attrib) for link in root.iter(f"{ATOM}link") if link.get("rel") == "enclosure"]
+    return [dict(enclosure.attrib) for enclosure in root.iter("enclosure")]
+
+
+@pytest.mark.parametrize("name", ["articles:latest_rss", "articles:latest_atom"])
+def test_feeds_enclose_the_lead_picture_original_before_the_job_and_its_1280_px_rendition_after(
+    client, server, settings, name, django_capture_on_commit_callbacks
+):
+    settings.PICTURES_READY_STALE_SECONDS = 0
+    url = server.add("/feedlead.jpg", image_bytes("JPEG", (1600, 900)))
+    article = make_published_article("Story in the feed", images=0)
+    ArticleImage.objects.create(article=article, url=url, width=1600, height=900)
+    ArticleImage.objects.create(article=article, url=server.url("/second.jpg"), position=1)
+    (before,) = feed_enclosures(client, name)
+    assert before["href" if "href" in before else "url"] == url
+    assert before["type"] == "image/jpeg"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(Picture.objects.get(source=url).pk)
+
+    (after,) = feed_enclosures(client, name)
+    link = after["href" if "href" in after else "url"]
+    rendition = Picture.objects.get(source=url).renditions.get(crop="", format="jpeg", width=1280)
+    assert link == f"http://testserver/pictures/{rendition.file}"
+    assert after["type"] == "image/jpeg"
+    assert int(after["length"]) == rendition.byte_size == stored(rendition.file).stat().st_size
+    assert client.get(link).status_code == 200
+
+
+def test_feeds_run_a_fixed_number_of_queries_whatever_the_ready_pictures(client, server, settings):
+    def count_feed_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("articles:latest_rss")).status_code == 200
+        return len(queries)
+
+    settings.PICTURES_READY_STALE_SECONDS = 0
+    counts = []
+    for n in range(3):
+        url = server.add(f"/counted{n}.jpg", image_bytes("JPEG", (500, 300)))
+        article = make_published_article(f"Counted {n}", images=0)
+        ArticleImage.objects.create(article=article, url=url)
+        process_picture(Picture.objects.get(source=url).pk)
+        caching.content_changed()
+        counts.append(count_feed_queries())
+    assert b"/pictures/r/" in client.get(reverse("articles:latest_rss")).content
+    assert counts[0] == counts[1] == counts[2]
+
+
+def test_the_api_gives_a_ready_pictures_renditions_beside_its_original_url(client, server):
+    url = server.add("/apilead.jpg", image_bytes("JPEG", (1000, 500)))
+    article = make_published_article("Story in the API", images=0)
+    ArticleImage.objects.create(article=article, url=url, width=1000, height=500)
+    link = article.related_links.create(title="Elsewhere", web_url="https://other.example/x")
+    link.images.create(url=url)
+    process_picture(Picture.objects.get(source=url).pk)
+    caching.content_changed()
+
+    data = client.get(reverse("articles:api_detail", args=[article.pk])).json()
+    (image,) = data["images"]
+    assert image["url"] == url  # the original, as the feed had it
+    renditions = image["renditions"]
+    assert (renditions["width"], renditions["height"]) == (1000, 500)
+    assert renditions["src"].startswith("http://testserver/pictures/r/")
+    assert renditions["src"].endswith("/w1000x500.jpg")
+    assert {"webp", "jpeg"} <= set(renditions["srcset"])
+    widths = [candidate.rsplit(" ", 1)[1] for candidate in renditions["srcset"]["webp"].split(", ")]
+    assert widths == ["320w", "640w", "960w", "1000w"]
+    assert all(c.startswith("http://testserver/pictures/r/") for c in renditions["srcset"]["jpeg"].split(", "))
+    assert set(renditions["crops"]) == {"16:9", "1:1", "og"}
+    assert renditions["crops"]["og"]["jpeg"].endswith("-952x500.jpg 952w")  # 1200:630, never upscaled
+    assert data["related"][0]["images"][0]["renditions"] == renditions
+    assert client.get(renditions["src"]).status_code == 200
