@@ -479,10 +479,11 @@ def test_feeds_enclose_the_lead_picture_original_before_the_job_and_its_1280_px_
     assert client.get(link).status_code == 200
 
 
-def test_feeds_run_a_fixed_number_of_queries_whatever_the_ready_pictures(client, server, settings):
+@pytest.mark.parametrize("name", ["articles:latest_rss", "articles:api_list"])
+def test_feeds_and_the_api_run_a_fixed_number_of_queries_whatever_the_ready_pictures(client, server, settings, name):
     def count_feed_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("articles:latest_rss")).status_code == 200
+            assert client.get(reverse(name)).status_code == 200
         return len(queries)
 
     settings.PICTURES_READY_STALE_SECONDS = 0
@@ -491,10 +492,11 @@ def test_feeds_run_a_fixed_number_of_queries_whatever_the_ready_pictures(client,
         url = server.add(f"/counted{n}.jpg", image_bytes("JPEG", (500, 300)))
         article = make_published_article(f"Counted {n}", images=0)
         ArticleImage.objects.create(article=article, url=url)
+        article.related_links.create(title=f"Related {n}", web_url="https://other.example/").images.create(url=url)
         process_picture(Picture.objects.get(source=url).pk)
         caching.content_changed()
         counts.append(count_feed_queries())
-    assert b"/pictures/r/" in client.get(reverse("articles:latest_rss")).content
+    assert b"/pictures/r/" in client.get(reverse(name)).content
     assert counts[0] == counts[1] == counts[2]
 
 
