@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from .filters import ArticleFilter
 from .models import Article, RelatedLink, http_images
+from .pictures.html import renditions_data
 from .rendering import http_url
 from .site import CappedPaginator, conditional_page, json_text
 
@@ -33,9 +34,13 @@ def feed_datetime(value):
 
 
 def image_data(image, request=None) -> dict:
+    """The image as the feed had it (``url``: the original; an upload's served here), and ``renditions``:
+    the local copies' URLs and ``srcset``s once its picture is ready (issue 14), else null."""
     data = {"url": image.src, "width": image.width, "height": image.height, "isCached": image.is_cached}
-    if image.file and request is not None:
-        data["url"] = request.build_absolute_uri(image.src)  # an upload, served here
+    absolute = request.build_absolute_uri if request is not None else (lambda url: url)
+    if image.file:
+        data["url"] = absolute(image.src)  # an upload, served here
+    data["renditions"] = renditions_data(image, absolute)
     for key, attr in (("altText", "alt_text"), ("caption", "caption"), ("credit", "credit")):
         if hasattr(image, attr):  # an article's own images
             data[key] = getattr(image, attr) or None
@@ -50,7 +55,7 @@ def provider_data(provider) -> dict | None:
     return {"name": provider.name, "domain": provider.domain} if provider else None
 
 
-def related_data(link: RelatedLink) -> dict:
+def related_data(link: RelatedLink, request=None) -> dict:
     return {
         "title": link.title,
         "excerpt": link.excerpt,
@@ -61,7 +66,7 @@ def related_data(link: RelatedLink) -> dict:
         "type": link.item_type or None,
         "provider": provider_data(link.provider),
         "quality": link.quality,
-        "images": images_data(link.images.all()),
+        "images": images_data(link.images.all(), request),
     }
 
 
@@ -86,7 +91,7 @@ def article_data(article: Article, request) -> dict:
         "topics": [topic.name for topic in article.topics.all()],
         "heat": article.heat,
         "quality": article.quality,
-        "related": [related_data(link) for link in article.related_links.all()],
+        "related": [related_data(link, request) for link in article.related_links.all()],
     }
 
 

@@ -29,7 +29,9 @@ readers can see bumps it: the workflow services (publish, unpublish,
 archive, restore, edits), any ORM save or delete of an article, its topics,
 related links or images, a provider or a topic (signals registered in
 ``ArticlesConfig.ready``), and the seed import at the end of a run that
-created or updated something. One global version is deliberately coarse: it
+created or updated something; a picture made ready changes it at the end of
+a short window (``content_changes_within``), once for all the pictures of
+that window. One global version is deliberately coarse: it
 costs a re-render of each page after a change, never a stale page.
 
 Where the version lives: it must be shared by every process that serves
@@ -48,6 +50,7 @@ A hit still answers conditional GETs: 304 when the reader's ETag matches.
 
 import contextlib
 import hashlib
+import math
 import os
 import secrets
 import threading
@@ -167,6 +170,20 @@ class DatabaseVersion:
             row.next_at = row.upcoming[0] if row.upcoming else None
             row.save()
 
+    def schedule(self, moment: float) -> None:
+        """Change the token at ``moment`` (as a go-live time does), not now; nothing to write if already due then."""
+        from .models import ContentVersion
+
+        if moment in (ContentVersion.objects.filter(scope=self.scope).values_list("upcoming", flat=True).first() or ()):
+            return
+        with transaction.atomic():
+            row = ContentVersion.objects.select_for_update().filter(scope=self.scope).first()
+            if row is None:
+                return self.bump({moment}, wait=True)
+            row.upcoming = upcoming({moment, *row.upcoming})
+            row.next_at = row.upcoming[0] if row.upcoming else None
+            row.save(update_fields=["upcoming", "next_at"])
+
 
 class CacheVersion:
     """The version as a cache key: the choice when the cache is shared (Redis)."""
@@ -187,6 +204,14 @@ class CacheVersion:
         # A concurrent bump elsewhere can drop a time: that page is then stale for at most PAGE_CACHE_SECONDS.
         state = cache.get(self.key)
         cache.set(self.key, (new_token(), upcoming({*moments, *(state[1] if state else ())})), timeout=None)
+
+    def schedule(self, moment: float) -> None:
+        state = cache.get(self.key)
+        if state is None:
+            return self.bump({moment}, wait=True)
+        token, moments = state
+        if moment not in moments:
+            cache.set(self.key, (token, upcoming({moment, *moments})), timeout=None)
 
 
 def version_store() -> DatabaseVersion | CacheVersion:
@@ -234,6 +259,24 @@ def content_changed(*, scheduled: Iterable[datetime | None] = ()) -> None:
         return
     store.bump(moments, wait=False)
     transaction.on_commit(lambda: store.bump(moments, wait=True))
+
+
+def content_changes_within(seconds: float) -> None:
+    """Make every cached page stale within ``seconds``, coalesced: any number of calls in one window, one change.
+
+    For changes that come in streams and can wait a little (pictures becoming
+    ready, hundreds a minute after an import): the version is scheduled to
+    change at the end of the current ``seconds``-long window of the clock, as
+    a go-live time would make it change, so every call in that window names
+    the same moment and the pages are rendered again once, not once per call.
+    Call it after the change has committed (a page rendered before would be
+    stored under the new version). ``seconds`` 0 or less: at once.
+    """
+    if seconds <= 0:
+        content_changed()
+        return
+    moment = (math.floor(time.time() / seconds) + 1) * seconds
+    version_store().schedule(float(moment))
 
 
 content_changed_on_commit = content_changed  # the name the workflow services know it by

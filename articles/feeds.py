@@ -11,10 +11,13 @@ show them as HTML. Readers that show these as plain text then show a name
 with "<", ">" or "&" in it as escaped text, which is harmless.
 """
 
+import contextlib
 import mimetypes
 from copy import copy
+from urllib.parse import urlsplit
 
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -24,7 +27,10 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
 from . import ranking
-from .models import Article, ArticleQuerySet, Category, Provider, Topic, http_images
+from .models import Article, ArticleImage, ArticleQuerySet, Category, Provider, Topic, http_images
+from .pictures.html import feed_rendition
+from .pictures.html import url as picture_url
+from .pictures.render import storage as picture_storage
 from .rendering import plain_text
 from .site import conditional_page, site_description, site_name
 
@@ -98,8 +104,9 @@ class LatestRssFeed(Feed):
         return site_description()
 
     def items(self, obj=None):
+        images = Prefetch("images", queryset=ArticleImage.objects.select_related("picture"))  # renditions: no query
         articles = (
-            self.articles(obj).select_related("provider").prefetch_related("topics", "images", ArticleQuerySet.byline())
+            self.articles(obj).select_related("provider").prefetch_related("topics", images, ArticleQuerySet.byline())
         )
         return articles.order_by(*ranking.NEWEST)[:FEED_SIZE]
 
@@ -126,20 +133,30 @@ class LatestRssFeed(Feed):
         return escape(item.provider.name) if item.provider else None
 
     def item_enclosures(self, item):
-        """The lead picture when it is a file uploaded here, as an enclosure with its size and type.
-
-        A feed's image stays out: a feed of ours links only to this site
-        (caching the sources' images is issue 14's).
-        """
-        image = next(iter(image for image in http_images(item.images.all()) if image.file), None)
+        """The lead picture, as an enclosure with its size and type: its JPEG/PNG rendition up to 1280 px
+        wide once the picture is ready (cached here, issue 14), else the original (an upload served
+        here, or the feed's URL, as the pages show it until then)."""
+        image = next(iter(http_images(item.images.all())), None)
         if image is None:
             return []
-        url = self.request.build_absolute_uri(image.src) if self.request else image.src
-        try:
-            length = image.file.size
-        except OSError:  # the file is gone from the media folder
-            length = 0
-        return [Enclosure(url, str(length), mimetypes.guess_type(image.file.name)[0] or "image/jpeg")]
+        rendition = feed_rendition(image)
+        if rendition is not None:
+            name, mime_type = rendition
+            try:
+                length = picture_storage().size(name)
+            except (OSError, NotImplementedError):  # gone, or a storage that cannot tell
+                length = 0
+            return [Enclosure(self.absolute(picture_url(name)), str(length), mime_type)]
+        length = 0  # a feed's image: its size is not known here
+        if image.file:
+            with contextlib.suppress(OSError):  # the file is gone from the media folder
+                length = image.file.size
+        name = image.file.name if image.file else urlsplit(image.src).path
+        mime_type = mimetypes.guess_type(name)[0] or "image/jpeg"
+        return [Enclosure(self.absolute(image.src), str(length), mime_type)]
+
+    def absolute(self, url: str) -> str:
+        return self.request.build_absolute_uri(url) if self.request else url
 
     def item_categories(self, item):
         return [escape(topic.name) for topic in item.topics.all()]

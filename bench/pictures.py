@@ -265,7 +265,7 @@ def bench_throughput(jobs: int, worker_counts: list[int], latency: float) -> dic
                 env.pop("REDIS_URL", None)
                 manage = [sys.executable, "manage.py"]
                 subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-                urls = [server.add(f"/t{n}/{i}.jpg", photo_like(480, 270, i)) for i in range(jobs)]
+                urls = [server.add(f"/t{n}/{i}.jpg", photo_like(120, 68, i)) for i in range(jobs)]
                 code = (
                     "from articles.models import Picture; from articles.models.renditions import source_key; "
                     "from articles.pictures.jobs import fetch_picture; import json, sys; "
@@ -281,7 +281,6 @@ def bench_throughput(jobs: int, worker_counts: list[int], latency: float) -> dic
                     text=True,
                     check=True,
                 )
-                started = time.perf_counter()
                 processes = [
                     subprocess.Popen(
                         [*manage, "pictures_worker", "--batch", "--interval", "0", "-v", "0"], cwd=ROOT, env=env
@@ -290,15 +289,29 @@ def bench_throughput(jobs: int, worker_counts: list[int], latency: float) -> dic
                 ]
                 for process in processes:
                     process.wait()
-                seconds = time.perf_counter() - started
                 done = subprocess.run(
                     [*manage, "shell", "--no-imports", "-c",
-                     "from articles.models import Picture; print(Picture.objects.filter(status='ready').count())"],
+                     "from articles.models import Picture; from django.db.models import Max, Min; "
+                     "from django_tasks_db.models import DBTaskResult; "
+                     "span = DBTaskResult.objects.aggregate(a=Min('started_at'), b=Max('finished_at')); "
+                     "print((span['b'] - span['a']).total_seconds()); "
+                     "print(Picture.objects.filter(status='ready').count()); "
+                     "[print(r or 'no reason') for r in Picture.objects.exclude(status='ready').values_list('reason', flat=True)]; "
+                     "[print('job', t.status, t.exception_class_path, t.traceback.strip().splitlines()[-1:]) "
+                     "for t in DBTaskResult.objects.exclude(status='SUCCESSFUL')]"],
                     cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-                ).stdout.strip()  # fmt: skip
+                ).stdout.strip().splitlines()  # fmt: skip
+                # From the first job's start to the last one's end: the workers' start-up is not the queue's.
+                seconds, done, reasons = float(done[0]), done[1], done[2:]
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
-            results[workers] = {"jobs": jobs, "ready": int(done), "seconds": seconds, "per_second": jobs / seconds}
+            results[workers] = {
+                "jobs": jobs,
+                "ready": int(done),
+                "not_ready": reasons,
+                "seconds": seconds,
+                "per_second": jobs / seconds,
+            }
     base = results[worker_counts[0]]["per_second"]
     for row in results.values():
         row["speedup"] = row["per_second"] / base
@@ -320,11 +333,12 @@ def main() -> None:
 
         django.setup()
         rows = bench_throughput(args.jobs, [1, 2, 4], latency=0.05)
-        print("Fetch throughput, PostgreSQL, 50 ms per request, 480x270 images:")
+        print("Fetch throughput, PostgreSQL, 50 ms per request, 120x68 images (the fetch, not the encoders):")
         for workers, row in rows.items():
             print(
                 f"  {workers} worker(s): {row['ready']}/{row['jobs']} ready in {row['seconds']:.1f} s = "
                 f"{row['per_second']:.1f} jobs/s ({row['speedup']:.2f}x one worker)"
+                + "".join(f"\n    not ready: {reason}" for reason in row["not_ready"])
             )
         return
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-pictures-") as tmp:

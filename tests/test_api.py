@@ -55,6 +55,7 @@ def test_api_item_has_the_source_feeds_shape(client):
                 "width": 1200,
                 "height": 675,
                 "isCached": None,
+                "renditions": None,  # until its picture is ready
                 "altText": None,
                 "caption": None,
                 "credit": None,
@@ -74,7 +75,15 @@ def test_api_item_has_the_source_feeds_shape(client):
                 "type": None,
                 "provider": {"name": "Example News", "domain": "example-news.org"},
                 "quality": None,
-                "images": [{"url": "https://other.example/r.jpg", "width": 800, "height": 450, "isCached": None}],
+                "images": [
+                    {
+                        "url": "https://other.example/r.jpg",
+                        "width": 800,
+                        "height": 450,
+                        "isCached": None,
+                        "renditions": None,
+                    }
+                ],
             }
         ],
     }

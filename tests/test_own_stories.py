@@ -302,6 +302,7 @@ def test_an_uploaded_picture_is_served_shown_in_feeds_and_the_api_once_live(clie
             "width": 40,
             "height": 30,
             "isCached": None,
+            "renditions": None,  # no job has run yet
             "altText": "A red square",
             "caption": "Red",
             "credit": "Desk",

@@ -3,18 +3,23 @@
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from articles import caching
 from articles.models import ArticleImage, Picture, Rendition
 from articles.models.renditions import source_key
 from articles.pictures import render
@@ -25,6 +30,7 @@ from tests.support.factories import make_published_article
 from tests.support.picture_server import PictureServer, image_bytes
 
 pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -204,7 +210,10 @@ Body.
     assert job.queue_name == "pictures"
 
 
-def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(client, server):
+def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(
+    client, server, settings, django_capture_on_commit_callbacks
+):
+    settings.PICTURES_READY_STALE_SECONDS = 0  # at once (the coalescing has its own test)
     url = server.add("/lead.jpg", image_bytes("JPEG", (1600, 900)))
     article = make_published_article("Pictured story", images=0)
     ArticleImage.objects.create(article=article, url=url, width=1600, height=900)
@@ -215,7 +224,8 @@ def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(c
     assert "<picture>" not in before
     assert f'<meta property="og:image" content="{url}">' in before
 
-    process_picture(picture.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
 
     after = client.get(article.get_absolute_url()).content.decode()
     assert f'src="{url}"' not in after
@@ -357,3 +367,160 @@ def subprocess_pid_that_has_exited() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_crops_remade_for_a_new_focal_point_delete_the_old_crop_files_once_committed(
+    server, django_capture_on_commit_callbacks
+):
+    data = image_bytes("JPEG", (1200, 600))
+    picture = picture_for(server.add("/moved.jpg", data))
+    twin = picture_for(server.add("/twin.jpg", data))  # the same bytes elsewhere: the same file names
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
+        process_picture(twin.pk)
+    old_crops = set(picture.renditions.exclude(crop="").values_list("file", flat=True))
+    widths = set(picture.renditions.filter(crop="").values_list("file", flat=True))
+    assert old_crops
+    assert all(stored(name).exists() for name in old_crops)
+
+    picture.focal_x, picture.focal_y = 0.1, 0.2
+    picture.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        process_picture(picture.pk, force=True)
+    new_crops = set(picture.renditions.exclude(crop="").values_list("file", flat=True))
+    assert new_crops.isdisjoint(old_crops)
+    assert all(stored(name).exists() for name in old_crops)  # nothing deleted before the commit
+    for callback in callbacks:
+        callback()
+    assert all(stored(name).exists() for name in new_crops | widths)
+    assert all(stored(name).exists() for name in old_crops)  # the twin still shows them
+
+    twin.focal_x, twin.focal_y = 0.9, 0.9
+    twin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(twin.pk, force=True)
+    assert not any(stored(name).exists() for name in old_crops)  # nobody uses them now
+    assert all(stored(name).exists() for name in new_crops | widths)
+
+
+def test_an_image_whose_bytes_changed_leaves_none_of_its_old_files(server, django_capture_on_commit_callbacks):
+    url = server.add("/changing.jpg", image_bytes("JPEG", (800, 400)))
+    picture = picture_for(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk)
+    picture.refresh_from_db()
+    old = {picture.original, *picture.renditions.values_list("file", flat=True)}
+    server.add("/changing.jpg", image_bytes("PNG", (640, 480)), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(picture.pk, force=True)
+    picture.refresh_from_db()
+    new = {picture.original, *picture.renditions.values_list("file", flat=True)}
+    assert new.isdisjoint(old)
+    assert all(stored(name).exists() for name in new)
+    assert not any(stored(name).exists() for name in old)
+
+
+@pytest.mark.parametrize("store", ["database", "cache"])
+def test_pictures_made_ready_in_one_window_change_the_page_cache_version_once_at_its_end(
+    client, server, settings, store, time_machine, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_CONTENT_VERSION_STORE = store
+    settings.PICTURES_READY_STALE_SECONDS = 30
+    time_machine.move_to(timezone.now().replace(second=1, microsecond=0), tick=False)
+    urls = [server.add(f"/batch{n}.jpg", image_bytes("JPEG", (700, 400))) for n in range(3)]
+    for n, url in enumerate(urls):
+        article = make_published_article(f"Batch story {n}", images=0, age=timedelta(hours=n + 1))
+        ArticleImage.objects.create(article=article, url=url, width=700, height=400)
+    assert "<picture>" not in client.get("/").content.decode()  # cached, with the originals
+    version = caching.content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for picture in Picture.objects.all():
+            process_picture(picture.pk)
+
+    assert caching.content_version() == version  # not once per picture
+    assert "<picture>" not in client.get("/").content.decode()
+    time_machine.shift(timedelta(seconds=28))
+    assert caching.content_version() == version
+    time_machine.shift(timedelta(seconds=1))  # the window's end: 30 s after the minute
+    assert caching.content_version() != version
+    assert len(re.findall("<picture>", client.get("/").content.decode())) == 3
+
+
+def feed_enclosures(client, name: str) -> list[dict]:
+    root = ET.fromstring(client.get(reverse(name)).content)  # noqa: S314 - our own feed
+    if name.endswith("atom"):
+        return [dict(link.attrib) for link in root.iter(f"{ATOM}link") if link.get("rel") == "enclosure"]
+    return [dict(enclosure.attrib) for enclosure in root.iter("enclosure")]
+
+
+@pytest.mark.parametrize("name", ["articles:latest_rss", "articles:latest_atom"])
+def test_feeds_enclose_the_lead_picture_original_before_the_job_and_its_1280_px_rendition_after(
+    client, server, settings, name, django_capture_on_commit_callbacks
+):
+    settings.PICTURES_READY_STALE_SECONDS = 0
+    url = server.add("/feedlead.jpg", image_bytes("JPEG", (1600, 900)))
+    article = make_published_article("Story in the feed", images=0)
+    ArticleImage.objects.create(article=article, url=url, width=1600, height=900)
+    ArticleImage.objects.create(article=article, url=server.url("/second.jpg"), position=1)
+    (before,) = feed_enclosures(client, name)
+    assert before["href" if "href" in before else "url"] == url
+    assert before["type"] == "image/jpeg"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(Picture.objects.get(source=url).pk)
+
+    (after,) = feed_enclosures(client, name)
+    link = after["href" if "href" in after else "url"]
+    rendition = Picture.objects.get(source=url).renditions.get(crop="", format="jpeg", width=1280)
+    assert link == f"http://testserver/pictures/{rendition.file}"
+    assert after["type"] == "image/jpeg"
+    assert int(after["length"]) == rendition.byte_size == stored(rendition.file).stat().st_size
+    assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["articles:latest_rss", "articles:api_list"])
+def test_feeds_and_the_api_run_a_fixed_number_of_queries_whatever_the_ready_pictures(client, server, settings, name):
+    def count_feed_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        return len(queries)
+
+    settings.PICTURES_READY_STALE_SECONDS = 0
+    counts = []
+    for n in range(3):
+        url = server.add(f"/counted{n}.jpg", image_bytes("JPEG", (500, 300)))
+        article = make_published_article(f"Counted {n}", images=0)
+        ArticleImage.objects.create(article=article, url=url)
+        article.related_links.create(title=f"Related {n}", web_url="https://other.example/").images.create(url=url)
+        process_picture(Picture.objects.get(source=url).pk)
+        caching.content_changed()
+        counts.append(count_feed_queries())
+    assert b"/pictures/r/" in client.get(reverse(name)).content
+    assert counts[0] == counts[1] == counts[2]
+
+
+def test_the_api_gives_a_ready_pictures_renditions_beside_its_original_url(client, server):
+    url = server.add("/apilead.jpg", image_bytes("JPEG", (1000, 500)))
+    article = make_published_article("Story in the API", images=0)
+    ArticleImage.objects.create(article=article, url=url, width=1000, height=500)
+    link = article.related_links.create(title="Elsewhere", web_url="https://other.example/x")
+    link.images.create(url=url)
+    process_picture(Picture.objects.get(source=url).pk)
+    caching.content_changed()
+
+    data = client.get(reverse("articles:api_detail", args=[article.pk])).json()
+    (image,) = data["images"]
+    assert image["url"] == url  # the original, as the feed had it
+    renditions = image["renditions"]
+    assert (renditions["width"], renditions["height"]) == (1000, 500)
+    assert renditions["src"].startswith("http://testserver/pictures/r/")
+    assert renditions["src"].endswith("/w1000x500.jpg")
+    assert {"webp", "jpeg"} <= set(renditions["srcset"])
+    widths = [candidate.rsplit(" ", 1)[1] for candidate in renditions["srcset"]["webp"].split(", ")]
+    assert widths == ["320w", "640w", "960w", "1000w"]
+    assert all(c.startswith("http://testserver/pictures/r/") for c in renditions["srcset"]["jpeg"].split(", "))
+    assert set(renditions["crops"]) == {"16:9", "1:1", "og"}
+    assert renditions["crops"]["og"]["jpeg"].endswith("-952x500.jpg 952w")  # 1200:630, never upscaled
+    assert data["related"][0]["images"][0]["renditions"] == renditions
+    assert client.get(renditions["src"]).status_code == 200

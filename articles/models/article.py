@@ -87,9 +87,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_api(self):
         """With what the JSON API gives besides a card's: the related coverage, its sources and images."""
+        from .images import RelatedLinkImage
         from .related import RelatedLink
 
-        related = RelatedLink.objects.select_related("provider").prefetch_related("images")
+        images = RelatedLinkImage.objects.select_related("picture")  # renditions ready to use: no query of their own
+        related = RelatedLink.objects.select_related("provider").prefetch_related(models.Prefetch("images", images))
         return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related), self.byline())
 
     def for_export(self):

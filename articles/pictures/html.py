@@ -98,3 +98,39 @@ def largest_url(image) -> str:
         return image.src
     by_format = picture.variants["w"]
     return url(by_format[fallback_format(by_format)][-1][2])
+
+
+def feed_rendition(image, max_width: int = 1280) -> tuple[str, str] | None:
+    """For a feed's enclosure: the name and MIME type of image's widest JPEG/PNG rendition up to max_width
+    (a feed reader's picture, not a print one; every reader reads JPEG), or None until the picture is ready."""
+    picture = ready_picture(image)
+    if picture is None:
+        return None
+    by_format = picture.variants["w"]
+    image_format = fallback_format(by_format)
+    items = by_format[image_format]
+    _width, _height, name = next((item for item in reversed(items) if item[0] <= max_width), items[0])
+    return name, MIME_TYPES[image_format]
+
+
+def renditions_data(image, absolute=lambda url: url) -> dict | None:
+    """For the JSON API: image's renditions when ready, else None. ``src`` (the JPEG/PNG up to 1280 px),
+    ``width``/``height`` (the original's), a ``srcset`` per format, and the crops' per crop and format."""
+    picture = ready_picture(image)
+    if picture is None:
+        return None
+
+    def srcsets(by_format):
+        return {
+            name: ", ".join(f"{absolute(url(file))} {width}w" for width, _height, file in items)
+            for name, items in by_format.items()
+        }
+
+    crops = {crop: srcsets(by_format) for crop, by_format in picture.variants.items() if crop != "w"}
+    return {
+        "src": absolute(url(feed_rendition(image)[0])),
+        "width": picture.width,
+        "height": picture.height,
+        "srcset": srcsets(picture.variants["w"]),
+        "crops": crops,
+    }

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from ..caching import content_changed
+from ..caching import content_changes_within
 from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
 from ..models.renditions import Rendition, source_key, upload_source
 from ..rendering import http_url
@@ -90,6 +90,9 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
         logger.exception("picture %s failed", picture.pk)
         return refused(picture, attempt, Refused(f"error: {error.__class__.__name__}: {error}", retry=True))
     with transaction.atomic():
+        previous = set(Rendition.objects.filter(picture=picture).values_list("file", flat=True))
+        if picture.original and picture.original != original:
+            previous.add(picture.original)
         Rendition.objects.filter(picture=picture).delete()
         Rendition.objects.bulk_create(
             Rendition(
@@ -116,8 +119,30 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
             variants=render.variants(made),
             updated_at=timezone.now(),
         )
-        content_changed()  # cached pages show the renditions from now on
+        # Cached pages show the renditions within PICTURES_READY_STALE_SECONDS: one new version for
+        # every picture made ready in that window, not one each (an import's hundreds).
+        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS))
+        superseded = previous - {m.file for m in made} - {original}
+        if superseded:
+            transaction.on_commit(lambda: delete_unused_files(superseded))
     return Picture.Status.READY
+
+
+def delete_unused_files(names) -> int:
+    """Delete the files among names that no rendition and no picture uses any more; how many.
+
+    Called once the rows that replaced them have committed (new crops for a
+    moved focal point, or every file of an image whose bytes changed). Names
+    are content-addressed, so another picture of the same bytes may use the
+    same file: those are kept.
+    """
+    names = set(names)
+    names -= set(Rendition.objects.filter(file__in=names).values_list("file", flat=True))
+    names -= set(Picture.objects.filter(original__in=names).values_list("original", flat=True))
+    store = render.storage()
+    for name in names:
+        store.delete(name)
+    return len(names)
 
 
 def refused(picture: Picture, attempt: int, refusal: Refused) -> str:

@@ -208,6 +208,9 @@ PICTURES_FETCH = {
 }
 # Widths of the renditions made of every picture (never wider than the original).
 PICTURES_WIDTHS = [320, 640, 960, 1280, 1920]
+# A picture made ready shows on cached pages within this many seconds: the pictures made ready in
+# one such window make the page cache's version change once (articles.caching.content_changes_within).
+PICTURES_READY_STALE_SECONDS = int(os.environ.get("NEWSROOM_PICTURES_READY_STALE_SECONDS", 30))
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"  # after signing in with no (or an unsafe) "next"
