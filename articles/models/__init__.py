@@ -3,7 +3,8 @@
 - ``keys``: how providers and topics are told apart (case-insensitive keys).
 - ``sources``: providers, topics and categories.
 - ``authors``: bylines.
-- ``article``: the article and the rules for reading it (``ArticleQuerySet``).
+- ``article``: the article, its content and its place in the workflow.
+- ``querysets``: the rules for reading articles (``ArticleQuerySet``), each written once.
 - ``images``, ``related``: an article's images and its related coverage.
 - ``history``: its moves through the workflow.
 - ``renditions``: local copies of images (pictures) and their renditions.
@@ -12,12 +13,13 @@
 - ``site``: site-wide state shared by every process (the content version).
 """
 
-from .article import Article, ArticleQuerySet, expired_at, scheduled_at
+from .article import Article
 from .authors import ArticleAuthor
 from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
+from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
 from .renditions import Picture, Rendition
 from .revisions import Revision
