@@ -14,7 +14,6 @@ with "<", ">" or "&" in it as escaped text, which is harmless.
 import contextlib
 import mimetypes
 from copy import copy
-from urllib.parse import urlsplit
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
@@ -133,9 +132,10 @@ class LatestRssFeed(Feed):
         return escape(item.provider.name) if item.provider else None
 
     def item_enclosures(self, item):
-        """The lead picture, as an enclosure with its size and type: its JPEG/PNG rendition up to 1280 px
-        wide once the picture is ready (cached here, issue 14), else the original (an upload served
-        here, or the feed's URL, as the pages show it until then)."""
+        """The lead picture, as an enclosure with its size and type, when it is a copy of ours: its JPEG/PNG
+        rendition up to 1280 px wide once the picture is ready (issue 14), or an upload served here. A feed
+        image not yet cached is left out: a feed of ours links only to this site, so that a reader's feed
+        reader is not sent to a third party's server (the pages show the original until then)."""
         image = next(iter(http_images(item.images.all())), None)
         if image is None:
             return []
@@ -147,12 +147,12 @@ class LatestRssFeed(Feed):
             except (OSError, NotImplementedError):  # gone, or a storage that cannot tell
                 length = 0
             return [Enclosure(self.absolute(picture_url(name)), str(length), mime_type)]
-        length = 0  # a feed's image: its size is not known here
-        if image.file:
-            with contextlib.suppress(OSError):  # the file is gone from the media folder
-                length = image.file.size
-        name = image.file.name if image.file else urlsplit(image.src).path
-        mime_type = mimetypes.guess_type(name)[0] or "image/jpeg"
+        if not image.file:
+            return []
+        length = 0
+        with contextlib.suppress(OSError):  # the file is gone from the media folder
+            length = image.file.size
+        mime_type = mimetypes.guess_type(image.file.name)[0] or "image/jpeg"
         return [Enclosure(self.absolute(image.src), str(length), mime_type)]
 
     def absolute(self, url: str) -> str:
