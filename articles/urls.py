@@ -61,9 +61,9 @@ urlpatterns = [
     ),
     path("feeds/providers/<slug:slug>.rss", cached(feeds.conditional(feeds.ProviderRssFeed())), name="provider_rss"),
     path("feeds/providers/<slug:slug>.atom", cached(feeds.conditional(feeds.ProviderAtomFeed())), name="provider_atom"),
-    path("feeds/categories/<path:slug>.rss", cached(feeds.conditional(feeds.CategoryRssFeed())), name="category_rss"),
+    path("feeds/categories/<uslug:slug>.rss", cached(feeds.conditional(feeds.CategoryRssFeed())), name="category_rss"),
     path(
-        "feeds/categories/<path:slug>.atom", cached(feeds.conditional(feeds.CategoryAtomFeed())), name="category_atom"
+        "feeds/categories/<uslug:slug>.atom", cached(feeds.conditional(feeds.CategoryAtomFeed())), name="category_atom"
     ),
     path(
         "api/news/", cached(api.article_list, query=query_names(ArticleFilter) | {"page", "page_size"}), name="api_list"
