@@ -13,7 +13,7 @@ deleted. Every request with a known token is logged, whatever its answer.
 
 from collections import defaultdict
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -112,11 +112,11 @@ def log_use(request, link: PreviewLink, status: int) -> None:
 def preview_link_page(request, token: str):
     link = PreviewLink.objects.select_related("revision").filter(token_hash=token_digest(token)).first()
     if link is None:
-        raise Http404("No such preview link.")
+        return plain(404, "No such preview link.")
     now = timezone.now()
     if link.revision_id is None:
         log_use(request, link, 404)
-        raise Http404("The revision this link showed no longer exists.")
+        return plain(404, "The revision this preview link showed no longer exists.")
     if link.is_revoked:
         log_use(request, link, 410)
         return plain(410, "This preview link was revoked. Ask the newsroom for a new one.")

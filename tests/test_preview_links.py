@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, PreviewLink, PreviewLinkUse, Revision
-from tests.support.factories import make_published_article, make_topic, make_user
+from articles.caching import is_cacheable
+from articles.models import Article, PreviewLink, PreviewLinkUse, Provider, Revision, Topic
+from articles.preview_links import preview_link_page
+from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +119,11 @@ def test_a_tampered_token_answers_404(client, story, editor):
     token = url.rstrip("/").rsplit("/", 1)[1]
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
 
-    assert client.get(reverse("articles:preview_link", args=[tampered])).status_code == 404
+    response = client.get(reverse("articles:preview_link", args=[tampered]))
+
+    assert response.status_code == 404
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert not PreviewLinkUse.objects.exists()
     assert client.get(url).status_code == 200
 
 
@@ -133,8 +139,13 @@ def test_a_link_to_a_deleted_revision_answers_404(client, story, editor):
     link, url = link_to(story, 1, editor)
     Revision.objects.filter(pk=link.revision_id).delete()
 
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "no longer exists" in response.content.decode()
+    assert "Old wording" not in response.content.decode()
     assert PreviewLink.objects.filter(pk=link.pk).exists()  # the link and its log stay
+    assert list(PreviewLinkUse.objects.filter(link=link).values_list("status", flat=True)) == [404]
 
 
 def test_each_use_is_logged_with_ip_and_truncated_user_agent(client, story, editor):
@@ -155,14 +166,30 @@ def test_each_use_is_logged_with_ip_and_truncated_user_agent(client, story, edit
 
 def test_a_links_page_is_never_served_from_the_page_cache(client, story, editor):
     link, url = link_to(story, 2, editor)
-    assert client.get(url).status_code == 200
-    edit(story, editor, body="Newest wording, a third revision.")
+    first = client.get(url)
+    # Revoked by an update: no content changes, so a page cache would still hold the first answer under its key.
     PreviewLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
 
     second = client.get(url)
 
-    assert second.status_code == 410
+    assert (first.status_code, second.status_code) == (200, 410)
     assert PreviewLinkUse.objects.filter(link=link).count() == 2  # the view ran both times
+    assert not is_cacheable(first.wsgi_request, first)
+    assert resolve(url).func is preview_link_page  # not wrapped in cache_public_page
+
+
+def test_a_revision_whose_topic_and_source_were_deleted_since_still_shows(client, editor):
+    source = make_provider("Gone Source", "gone.example")
+    article = make_published_article("Before", provider=source, topics=[make_topic("Vanished")])
+    edit(article, editor, title="After", provider=None, topics=[])
+    _, url = link_to(article, 1, editor)
+    Topic.objects.filter(name="Vanished").delete()
+    Provider.objects.filter(pk=source.pk).delete()
+
+    page = text(client.get(url))
+
+    assert "Before" in page
+    assert "Vanished" not in page and "Gone Source" not in page
 
 
 def test_an_editor_creates_a_link_from_the_revisions_page(client, story, editor):
