@@ -189,7 +189,8 @@ def test_a_revision_whose_topic_and_source_were_deleted_since_still_shows(client
     page = text(client.get(url))
 
     assert "Before" in page
-    assert "Vanished" not in page and "Gone Source" not in page
+    assert "Vanished" not in page
+    assert "Gone Source" not in page
 
 
 def test_an_editor_creates_a_link_from_the_revisions_page(client, story, editor):
