@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import api, feeds, views
+from . import api, feeds, preview_links, views
 from .caching import cache_public_page as cached
 from .caching import query_names
 from .filters import ArticleFilter
@@ -31,13 +31,14 @@ def list_query(*fixed: str) -> frozenset[str]:
 
 
 # cached(): anonymous readers get these from the page cache (articles/caching.py), keyed on the
-# query parameters named in query= only. Search and previews are never cached. Titles and topic
+# query parameters named in query= only. Search, previews and preview links are never cached. Titles and topic
 # names in other scripts make Unicode slugs (articles/text.py), hence <uslug:slug> there; moved_topic
 # sends a topic's old slug on to its page or feed.
 urlpatterns = [
     path("", cached(views.front_page, query=list_query()), name="front"),
     path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail), name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
+    path("preview-link/<str:token>/", preview_links.preview_link_page, name="preview_link"),
     path(
         "topics/<uslug:slug>/",
         cached(moved_topic("articles:topic")(views.topic_page), query=list_query("topic")),

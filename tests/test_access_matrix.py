@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
 from articles import services
-from articles.models import Article, Picture, SeedFile
+from articles.models import Article, Picture, PreviewLink, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -59,6 +59,10 @@ PUBLIC = {
     "api detail, draft": (404, 404, 404, 404),
     "preview, live": (404, 200, 200, 200),
     "preview, draft": (404, 200, 200, 200),
+    # Preview links (issue 13): the token is the key, whoever holds it; a tampered one is no page, a revoked one gone.
+    "preview link": (200, 200, 200, 200),
+    "preview link, tampered": (404, 404, 404, 404),
+    "preview link, revoked": (410, 410, 410, 410),
 }
 
 # Admin pages, by URL name: (anonymous, writer, editor, superuser). 403 is the
@@ -91,6 +95,11 @@ ADMIN = {
     "articles_article_revisions_revert (GET)": (LOGIN, 405, 405, 405),
     "articles_article_revisions_revert, live": (LOGIN, 403, 302, 302),
     "articles_article_revisions_revert, draft": (LOGIN, 302, 302, 302),
+    # Preview links: made and revoked by editors only, by POST; the list is on the revisions page.
+    "articles_article_preview_link_create (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
+    "articles_article_preview_link_revoke (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_preview_link_revoke": (LOGIN, 403, 302, 302),
     # Providers and topics: read-only for writers (the change page shows, nothing saves).
     "articles_provider_changelist": (LOGIN, 200, 200, 200),
     "articles_provider_add": (LOGIN, 403, 200, 200),
@@ -172,7 +181,13 @@ def build_world() -> dict:
         services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
     attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
                "path_info": "/admin/login/"}  # fmt: skip
+    link, token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
+    revoked, revoked_token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
+    PreviewLink.objects.filter(pk=revoked.pk).update(revoked_at=revoked.created_at)
     return {
+        "preview_link": link,
+        "preview_token": token,
+        "revoked_token": revoked_token,
         "provider": provider,
         "topic": topic,
         "live": live,
@@ -224,7 +239,15 @@ def public_requests(world) -> dict[str, str]:
         "api detail, draft": reverse("articles:api_detail", args=[draft.pk]),
         "preview, live": reverse("articles:preview", args=[live.pk]),
         "preview, draft": reverse("articles:preview", args=[draft.pk]),
+        "preview link": reverse("articles:preview_link", args=[world["preview_token"]]),
+        "preview link, tampered": reverse("articles:preview_link", args=[tampered(world["preview_token"])]),
+        "preview link, revoked": reverse("articles:preview_link", args=[world["revoked_token"]]),
     }  # fmt: skip
+
+
+def tampered(token: str) -> str:
+    """The token with its last character changed."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
 
 
 def admin_requests(world) -> dict[str, tuple[str, str]]:
@@ -261,7 +284,23 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     requests["articles_article_revisions_revert (GET)"] = reverse(
         "admin:articles_article_revisions_revert", args=[draft.pk, 1]
     )
+    requests["articles_article_preview_link_create (GET)"] = reverse(
+        "admin:articles_article_preview_link_create", args=[draft.pk, 1]
+    )
+    link = world["preview_link"]
+    requests["articles_article_preview_link_revoke (GET)"] = reverse(
+        "admin:articles_article_preview_link_revoke", args=[link.article_id, link.pk]
+    )
     requests = {name: ("get", url) for name, url in requests.items()}
+    requests["articles_article_preview_link_create"] = (
+        "post",
+        reverse("admin:articles_article_preview_link_create", args=[draft.pk, 1]),
+        {"hours": "48"},
+    )
+    requests["articles_article_preview_link_revoke"] = (
+        "post",
+        reverse("admin:articles_article_preview_link_revoke", args=[link.article_id, link.pk]),
+    )
     for name, article in (("live", live), ("draft", draft)):
         url = reverse("admin:articles_article_revisions_revert", args=[article.pk, 1])
         requests[f"articles_article_revisions_revert, {name}"] = ("post", url, {"edit_token": article.edit_token})

@@ -40,6 +40,8 @@ from articles.models import (
     ArticleTransition,
     Category,
     Picture,
+    PreviewLink,
+    PreviewLinkUse,
     Provider,
     ProviderLogo,
     RelatedLink,
@@ -429,6 +431,8 @@ def test_the_parts_of_an_article_are_what_this_file_thinks():
         ArticleTransition,
         SeedFile,
         Revision,
+        PreviewLink,
+        PreviewLinkUse,
     }
 
 
@@ -451,6 +455,10 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
             article=live, name="publish", from_status=Status.REVIEW, to_status=Status.PUBLISHED
         ),
         Revision: lambda: revisions.record(live, kind=Revision.Kind.EDITED),
+        PreviewLink: lambda: PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0],
+        PreviewLinkUse: lambda: PreviewLinkUse.objects.create(
+            link=PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0], status=200
+        ),
     }
     obj = rows[model]()
     user = make_user(role)

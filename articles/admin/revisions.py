@@ -1,21 +1,33 @@
-"""An article's revisions in the admin: the list (with the workflow moves), a comparison of any two, revert.
+"""An article's revisions in the admin: the list (with the workflow moves), a comparison of any two, revert,
+and preview links to one revision for people without a login (created and revoked by editors only).
 
 ``RevisionsAdmin`` is mixed into the articles' ModelAdmin. Who may see the
 pages is who may view the article; who may revert is who may edit it
 (``workflow.may_edit``, checked again by ``services.article_revert``). Each
 page costs a fixed number of queries whatever the number of revisions.
+Preview links are made and revoked by those who may publish
+(``workflow.PUBLISH_PERMISSION``, editors); a link is never edited or
+deleted here, and its uses are listed with it.
 """
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from .. import revisions, services, workflow
 from ..compare import compare
-from ..models import ArticleTransition, Revision
+from ..models import ArticleTransition, PreviewLink, Revision
+from ..models.previews import DEFAULT_HOURS, MAX_HOURS
+
+
+def may_share(user) -> bool:
+    """Who may create and revoke preview links: those who may publish (editors)."""
+    return workflow.may_schedule(user)
 
 
 def who(revision: Revision) -> str:
@@ -48,6 +60,16 @@ class RevisionsAdmin:
                 "<path:object_id>/revisions/<int:number>/revert/",
                 self.admin_site.admin_view(self.revert_view),
                 name="{}_{}_revisions_revert".format(*info),
+            ),
+            path(
+                "<path:object_id>/revisions/<int:number>/preview-link/",
+                self.admin_site.admin_view(self.preview_link_create_view),
+                name="{}_{}_preview_link_create".format(*info),
+            ),
+            path(
+                "<path:object_id>/preview-links/<int:link_id>/revoke/",
+                self.admin_site.admin_view(self.preview_link_revoke_view),
+                name="{}_{}_preview_link_revoke".format(*info),
             ),
         ]
         return own + super().get_urls()
@@ -85,8 +107,67 @@ class RevisionsAdmin:
         rows.sort(key=lambda row: (row["at"], row["revision"].number if "revision" in row else 0), reverse=True)
         latest = revisions[0].number if revisions else None
         context = self.revision_context(request, article, f"Revisions of “{article}”")
-        context |= {"rows": rows, "latest": latest, "edit_token": article.edit_token}
+        links = (
+            PreviewLink.objects.filter(article=article)
+            .select_related("created_by", "revoked_by")
+            .annotate(use_count=Count("uses"), last_use=Max("uses__at"))
+            .order_by("-created_at", "-pk")
+        )
+        context |= {
+            "rows": rows,
+            "latest": latest,
+            "edit_token": article.edit_token,
+            "preview_links": list(links),
+            "may_share": may_share(request.user),
+            "default_hours": DEFAULT_HOURS,
+            "max_hours": MAX_HOURS,
+            "now": timezone.now(),
+        }
         return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def revisions_url(self, article) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_revisions", args=[article.pk])
+
+    def preview_link_create_view(self, request, object_id, number):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self.viewable_article(request, object_id)
+        if not may_share(request.user):
+            raise PermissionDenied
+        revision = Revision.objects.filter(article=article, number=number).defer("data").first()
+        if revision is None:
+            raise Http404("No such revision.")
+        try:
+            hours = int(request.POST.get("hours") or DEFAULT_HOURS)
+        except ValueError:
+            hours = 0
+        if not 1 <= hours <= MAX_HOURS:
+            self.message_user(request, f"No link made: it must last from 1 to {MAX_HOURS} hours.", messages.ERROR)
+            return HttpResponseRedirect(self.revisions_url(article))
+        note = " ".join((request.POST.get("note") or "").split())[:200]
+        link, token = PreviewLink.create(revision=revision, by=request.user, hours=hours, note=note)
+        url = request.build_absolute_uri(reverse("articles:preview_link", args=[token]))
+        self.message_user(
+            request,
+            f"Preview link to revision {number}, valid until {link.expires_at:%d %b %Y, %H:%M} UTC: {url} "
+            "— copy it now: it is shown only once.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self.revisions_url(article))
+
+    def preview_link_revoke_view(self, request, object_id, link_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self.viewable_article(request, object_id)
+        if not may_share(request.user):
+            raise PermissionDenied
+        updated = PreviewLink.objects.filter(article=article, pk=link_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=request.user
+        )
+        if not updated and not PreviewLink.objects.filter(article=article, pk=link_id).exists():
+            raise Http404("No such preview link.")
+        self.message_user(request, "The preview link is revoked: it now answers “gone”.", messages.SUCCESS)
+        return HttpResponseRedirect(self.revisions_url(article))
 
     def compare_view(self, request, object_id):
         article = self.viewable_article(request, object_id)

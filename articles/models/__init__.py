@@ -10,6 +10,7 @@
 - ``renditions``: local copies of images (pictures) and their renditions.
 - ``imports``: the seed files the importer accepted.
 - ``revisions``: a snapshot of its content at every change.
+- ``previews``: links to one revision for people without a login, and their uses.
 - ``site``: site-wide state shared by every process (the content version).
 """
 
@@ -19,6 +20,7 @@ from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
+from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
 from .renditions import Picture, Rendition
@@ -37,6 +39,8 @@ __all__ = [
     "ContentVersion",
     "Image",
     "Picture",
+    "PreviewLink",
+    "PreviewLinkUse",
     "Provider",
     "ProviderLogo",
     "RelatedLink",
