@@ -156,3 +156,169 @@ def test_no_one_may_change_or_delete_a_correction_in_the_admin(client):
         assert response.status_code == 403
     correction.refresh_from_db()
     assert (correction.kind, correction.note) == ("correction", "Was wrong.")
+
+
+# What readers see
+
+
+def correct(article, *, kind="correction", note="It was Tuesday, not Monday.", body=None, by=None, at=None):
+    """An editor's change to the story's body with a correction, through the one write path."""
+    article.refresh_from_db()
+    article.body = body or article.body + " Corrected."
+    services.article_save(
+        article=article,
+        by=by or make_user("editor"),
+        seen_token=None,
+        is_edit=True,
+        correction=(kind, note),
+        require_correction=True,
+        at=at,
+    )
+    return Correction.objects.filter(article=article).first()
+
+
+def json_ld(response) -> dict:
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S)
+    return json.loads(scripts[0])
+
+
+def test_the_article_page_shows_each_note_with_its_kind_and_date(client, time_machine):
+    time_machine.move_to("2026-11-29 10:00:00+00:00", tick=False)
+    article = make_published_article("Minister resigns")
+    correct(article, note="She left on Tuesday, not Monday.")
+    correct(article, kind="update", note="She has since been replaced.")
+    correct(article, kind="silent", note="")
+
+    text = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Correction, <time datetime=\"2026-11-29T10:00:00+00:00\">29 November 2026</time>:</strong>" in text
+    assert "She left on Tuesday, not Monday." in text
+    assert "Update, <time" in text and "She has since been replaced." in text
+    assert "Silent" not in text
+    assert text.index("She left on Tuesday") < text.index("She has since been replaced")  # in the order made
+
+
+def test_json_ld_carries_each_correction_and_the_date_modified(client, time_machine):
+    time_machine.move_to("2026-11-29 10:00:00+00:00", tick=False)
+    article = make_published_article("Minister resigns", age=__import__("datetime").timedelta(days=1))
+    correct(article, note="She left on Tuesday.")
+
+    data = json_ld(client.get(article.get_absolute_url()))
+
+    assert data["correction"] == [
+        {
+            "@type": "CorrectionComment",
+            "text": "Correction: She left on Tuesday.",
+            "datePublished": "2026-11-29T10:00:00+00:00",
+        }
+    ]
+    assert data["dateModified"] == "2026-11-29T10:00:00+00:00"
+
+
+def test_a_story_without_corrections_has_none_in_json_ld(client):
+    article = make_published_article("Minister resigns")
+    assert "correction" not in json_ld(client.get(article.get_absolute_url()))
+
+
+def test_the_api_lists_the_corrections_readers_see(client, time_machine):
+    time_machine.move_to("2026-11-29 10:00:00+00:00", tick=False)
+    article = make_published_article("Minister resigns")
+    correct(article, kind="clarification", note="The minister, not her deputy.")
+    correct(article, kind="silent", note="")
+
+    data = client.get(reverse("articles:api_detail", args=[article.pk])).json()
+    listed = client.get(reverse("articles:api_list")).json()["results"][0]
+
+    expected = [{"kind": "clarification", "note": "The minister, not her deputy.", "dateTime": "2026-11-29T10:00:00Z"}]
+    assert data["corrections"] == expected
+    assert listed["corrections"] == expected
+    assert data["updatedDateTime"] == "2026-11-29T10:00:00Z"
+
+
+def test_the_feeds_give_a_corrected_story_its_new_updated_date(client, time_machine):
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    article = make_published_article("Minister resigns")
+    before = client.get(reverse("articles:latest_atom")).content.decode()
+    time_machine.move_to("2026-11-29 12:30:00+00:00", tick=False)
+    correct(article)
+
+    after = client.get(reverse("articles:latest_atom")).content.decode()
+
+    assert "<updated>2026-11-29T12:30:00+00:00</updated>" not in before
+    assert "<updated>2026-11-29T12:30:00+00:00</updated>" in after
+
+
+def test_the_corrections_page_lists_notes_of_live_stories_newest_first(client, time_machine):
+    time_machine.move_to("2026-11-27 09:00:00+00:00", tick=False)
+    older = make_published_article("Older story")
+    correct(older, note="First note.")
+    time_machine.move_to("2026-11-29 09:00:00+00:00", tick=False)
+    newer = make_published_article("Newer story")
+    correct(newer, kind="clarification", note="Second note.")
+    correct(newer, kind="silent", note="")
+
+    text = client.get(reverse("articles:corrections")).content.decode()
+
+    assert text.index("Second note.") < text.index("First note.")
+    assert "Clarification, <time" in text and "29 November 2026" in text
+    assert f'href="{newer.get_absolute_url()}"' in text
+    assert "Silent" not in text
+
+
+def test_a_correction_of_a_story_no_longer_live_is_not_on_the_corrections_page_or_its_feed(client):
+    article = make_published_article("Taken down")
+    correct(article, note="A note about a story since unpublished.")
+    services.article_unpublish(article=article, by=make_user("editor"))
+    shown = make_published_article("Still live")
+    correct(shown, note="A note readers see.")
+
+    page = client.get(reverse("articles:corrections")).content.decode()
+    feed = client.get(reverse("articles:corrections_rss")).content.decode()
+
+    assert "A note readers see." in page and "A note readers see." in feed
+    assert "since unpublished" not in page and "since unpublished" not in feed
+
+
+def test_a_draft_saved_with_a_correction_stores_none(client):
+    article = make_published_article("Draft", status=Article.Status.DRAFT)
+
+    assert correct(article, note="Not for a draft.") is None
+    assert "Not for a draft." not in client.get(reverse("articles:corrections")).content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["articles:corrections_rss", "articles:corrections_atom"])
+def test_the_corrections_feed_has_one_item_per_note_linking_to_the_story(client, url_name):
+    article = make_published_article("Minister resigns")
+    correct(article, note="She left on Tuesday.")
+
+    response = client.get(reverse(url_name))
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Correction: Minister resigns" in text
+    assert "She left on Tuesday." in text
+    assert f"http://testserver{article.get_absolute_url()}" in text
+
+
+def test_a_new_correction_refreshes_the_cached_pages(client):
+    article = make_published_article("Minister resigns")
+    for url in (article.get_absolute_url(), reverse("articles:corrections"), reverse("articles:corrections_rss")):
+        assert "Fresh note." not in client.get(url).content.decode()  # now in the page cache
+
+    correct(article, note="Fresh note.")
+
+    for url in (article.get_absolute_url(), reverse("articles:corrections"), reverse("articles:corrections_rss")):
+        assert "Fresh note." in client.get(url).content.decode(), url
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_corrections_page_and_feed_run_a_fixed_number_of_queries(
+    client, django_assert_num_queries, page_cache_queries, size
+):
+    editor = make_user("editor")
+    for number in range(size):
+        correct(make_published_article(f"Story {number}", topics=["Counting"]), by=editor)
+    with django_assert_num_queries(5 + page_cache_queries):
+        assert client.get(reverse("articles:corrections")).status_code == 200
+    with django_assert_num_queries(1 + page_cache_queries):
+        assert client.get(reverse("articles:corrections_rss")).status_code == 200
