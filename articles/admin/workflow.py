@@ -145,7 +145,10 @@ class WorkflowAdmin(NamedInputs):
             hidden |= {"correction_kind", "correction_note"}
         if obj is not None and not workflow.may_edit(request.user, obj):
             hidden.add("edit_token")
-        shown = [(name, {**options, "fields": [f for f in options["fields"] if f not in hidden]}) for name, options in fieldsets]
+        shown = [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
         return [(name, options) for name, options in shown if options["fields"]]  # no section left empty
 
     def get_readonly_fields(self, request, obj=None):

@@ -74,5 +74,5 @@ class Correction(models.Model):
 
     @property
     def label(self) -> str:
-        """"Correction", "Clarification" or "Update", as readers see it."""
+        """ "Correction", "Clarification" or "Update", as readers see it."""
         return self.get_kind_display()
