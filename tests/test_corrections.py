@@ -331,3 +331,21 @@ def test_the_corrections_page_and_feed_run_a_fixed_number_of_queries(
         assert client.get(reverse("articles:corrections")).status_code == 200
     with django_assert_num_queries(1 + page_cache_queries):
         assert client.get(reverse("articles:corrections_rss")).status_code == 200
+
+
+def test_retention_keeps_a_revision_a_correction_points_to():
+    from django.core.management import call_command
+
+    editor = make_user("editor")
+    draft = make_published_article("Draft", status=Article.Status.DRAFT)
+    for n in range(4):
+        draft.refresh_from_db()
+        draft.title = f"Draft {n}"
+        services.article_save(article=draft, by=editor, seen_token=None, is_edit=True)
+    pointed = Revision.objects.get(article=draft, number=2)
+    Correction.objects.create(article=draft, kind="correction", note="Noted.", revision=pointed)
+
+    call_command("prune_revisions", keep=2, verbosity=0)
+
+    assert list(Revision.objects.filter(article=draft).values_list("number", flat=True)) == [5, 4, 2]
+    assert Correction.objects.get().revision == pointed
