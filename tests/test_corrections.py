@@ -349,3 +349,23 @@ def test_retention_keeps_a_revision_a_correction_points_to():
 
     assert list(Revision.objects.filter(article=draft).values_list("number", flat=True)) == [5, 4, 2]
     assert Correction.objects.get().revision == pointed
+
+
+def test_a_writer_opening_a_live_story_sees_it_without_the_correction_questions(client):
+    client.force_login(make_user("writer"))
+    article = make_published_article("Minister resigns")
+
+    response = client.get(change_url(article))
+
+    assert response.status_code == 200
+    assert 'name="correction_kind"' not in response.content.decode()
+
+
+def test_an_editor_opening_a_live_story_is_asked_the_kind_of_change(client, editor):
+    article = make_published_article("Minister resigns")
+
+    page = client.get(change_url(article)).content.decode()
+
+    for kind in ("correction", "clarification", "update", "silent"):
+        assert f'name="correction_kind" value="{kind}"' in page
+    assert 'name="correction_note"' in page

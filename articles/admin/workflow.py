@@ -141,7 +141,9 @@ class WorkflowAdmin(NamedInputs):
         hidden.add("transition_comment")  # in the workflow bar at the top of the form (change_form.html)
         if obj is None:
             hidden |= {"edit_token", "status_badge", ("edited_at", "edited_by")}
-        if obj is None or not obj.is_live():  # asked of a change to what readers see only
+        if (
+            obj is None or not obj.is_live() or not workflow.may_edit(request.user, obj)
+        ):  # asked of an edit of a live story
             hidden |= {"correction_kind", "correction_note"}
         if obj is not None and not workflow.may_edit(request.user, obj):
             hidden.add("edit_token")
