@@ -86,6 +86,8 @@ def test_api_item_has_the_source_feeds_shape(client):
                 ],
             }
         ],
+        "updatedDateTime": article.updated_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
+        "corrections": [],  # notes of changes to the live story (issue 13): tests/test_corrections.py
     }
 
 
