@@ -92,6 +92,10 @@ def article_data(article: Article, request) -> dict:
         "heat": article.heat,
         "quality": article.quality,
         "related": [related_data(link, request) for link in article.related_links.all()],
+        "updatedDateTime": feed_datetime(article.updated_at),
+        "corrections": [
+            {"kind": c.kind, "note": c.note, "dateTime": feed_datetime(c.at)} for c in article.corrections.all()
+        ],
     }
 
 

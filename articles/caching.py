@@ -398,6 +398,7 @@ def connect_signals() -> None:
         ArticleAuthor,
         ArticleImage,
         Category,
+        Correction,
         Provider,
         ProviderLogo,
         RelatedLink,
@@ -405,7 +406,8 @@ def connect_signals() -> None:
         Topic,
     )
 
-    models = (Article, ArticleAuthor, ArticleImage, Category, Provider, ProviderLogo, RelatedLink, RelatedLinkImage)
+    models = (Article, ArticleAuthor, ArticleImage, Category, Correction, Provider, ProviderLogo, RelatedLink)
+    models += (RelatedLinkImage,)
     for model in (*models, Topic):
         uid = f"articles.caching:{model.__name__}"
         post_save.connect(on_content_saved, sender=model, dispatch_uid=f"{uid}:save")

@@ -234,3 +234,54 @@ class ProviderAtomFeed(AtomFeed, ProviderRssFeed):
 
 class CategoryAtomFeed(AtomFeed, CategoryRssFeed):
     pass
+
+
+class CorrectionsRssFeed(LatestRssFeed):
+    """Corrections, clarifications and updates of live stories, newest first: one item per note."""
+
+    def title(self, obj=None):
+        return f"{site_name()}: corrections"
+
+    def link(self, obj=None):
+        return reverse("articles:corrections")
+
+    def description(self, obj=None):
+        return escape(f"Corrections, clarifications and updates to stories on {site_name()}.")
+
+    def items(self, obj=None):
+        from .views import public_corrections
+
+        return public_corrections()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return escape(f"{item.label}: {plain_text(item.article.title)}")
+
+    def item_description(self, item):
+        return escape(item.note)
+
+    def item_link(self, item):
+        return item.article.get_absolute_url()
+
+    def item_guid(self, item):
+        return self.absolute(f"{reverse('articles:corrections')}#correction-{item.pk}")
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.at
+
+    def item_updateddate(self, item):
+        return item.at
+
+    def item_author_name(self, item):
+        return None
+
+    def item_enclosures(self, item):
+        return []
+
+    def item_categories(self, item):
+        return [item.label]
+
+
+class CorrectionsAtomFeed(AtomFeed, CorrectionsRssFeed):
+    pass

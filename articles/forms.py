@@ -59,6 +59,17 @@ class UntrackedField(forms.CharField):
         return False
 
 
+class UntrackedChoiceField(forms.ChoiceField):
+    def has_changed(self, initial, data):
+        return False
+
+
+def correction_kinds():
+    from .models import Correction
+
+    return Correction.Kind.choices
+
+
 class ArticleAdminForm(KeepStoredText):
     edit_token = UntrackedField(
         widget=forms.HiddenInput,
@@ -70,6 +81,23 @@ class ArticleAdminForm(KeepStoredText):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
+    )
+
+    # Asked when a change to a live story's headline, standfirst or body is saved (services.article_save).
+    correction_kind = UntrackedChoiceField(
+        label="Kind of change",
+        required=False,
+        choices=correction_kinds,
+        widget=forms.RadioSelect,
+        help_text="Readers see a correction, a clarification or an update under the story, with its note and date. "
+        "A silent fix (typos only) is not shown; only editors may make one.",
+    )
+    correction_note = UntrackedField(
+        label="Note for readers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="What was wrong and what is right now. Required unless this is a silent fix. "
+        "It cannot be edited or deleted once saved.",
     )
 
     new_topics = forms.CharField(
@@ -115,10 +143,34 @@ class ArticleAdminForm(KeepStoredText):
                 "This form has no version stamp, so it cannot be checked against newer saves. Reload the page.",
                 code="missing_edit_token",
             )
+        self.check_correction()
         refused = getattr(self.request, "refused_save", None)
         if refused is not None:
             self.show_refusal(refused)
         return cleaned_data
+
+    def corrects_live_text(self) -> bool:
+        """Whether this save changes the headline, standfirst or body of a live story (so asks for its kind)."""
+        from .models import Correction
+
+        live = self.instance.pk is not None and self.instance.is_live()
+        return live and bool(set(self.changed_data) & set(Correction.TEXT_FIELDS))
+
+    def correction(self) -> tuple[str, str] | None:
+        if not self.corrects_live_text():
+            return None
+        return self.cleaned_data.get("correction_kind") or "", self.cleaned_data.get("correction_note") or ""
+
+    def check_correction(self) -> None:
+        from . import services
+
+        correction = self.correction()
+        if correction is None:
+            return
+        refused = services.correction_refusal(getattr(self.request, "user", None), *correction)
+        if refused is not None:
+            for name, errors in refused.update_error_dict({}).items():
+                self.add_error(name, errors)
 
     def show_refusal(self, refused: ValidationError) -> None:
         """Why services refused this very form's save (see WorkflowAdmin.changeform_view): on its field, else on top.

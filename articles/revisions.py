@@ -315,11 +315,15 @@ def restore(article: Article, revision: Revision) -> tuple[Article, list, list, 
 
 
 def prunable(keep: int):
-    """Revisions beyond each article's newest ``keep``, except those of a published article (what readers saw)."""
+    """Revisions beyond each article's newest ``keep``, except those of a published article (what readers saw)
+    and those a correction points to (the change readers were told of)."""
+    from .models import Correction
+
     rank = Window(expression=RowNumber(), partition_by=[F("article_id")], order_by=F("number").desc())
     # The status is checked after ranking: a condition in the same query would be applied before the window.
     ranked = Revision.objects.annotate(rank=rank).filter(rank__gt=keep).values_list("pk", "status")
-    return [pk for pk, status in ranked if status != Article.Status.PUBLISHED]
+    corrected = set(Correction.objects.filter(revision__isnull=False).values_list("revision_id", flat=True))
+    return [pk for pk, status in ranked if status != Article.Status.PUBLISHED and pk not in corrected]
 
 
 def prune(keep: int, *, chunk: int = 5000) -> int:

@@ -21,7 +21,17 @@ from django.utils.formats import date_format
 
 from . import revisions, workflow
 from .caching import content_changed_on_commit
-from .models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, Revision, Topic
+from .forms import LINE_BREAK
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleImage,
+    ArticleTransition,
+    Correction,
+    RelatedLink,
+    Revision,
+    Topic,
+)
 from .search import refresh_search_index
 
 
@@ -61,6 +71,46 @@ def last_change(article: Article) -> tuple[str, datetime | None]:
     return who, when
 
 
+def correction_refusal(by, kind: str, note: str) -> ValidationError | None:
+    """Why a correction of this kind and note may not go with a save (errors by form field), or None.
+
+    Every kind but a silent fix needs a note readers will see; a silent fix
+    (typos) is for editors only, who answer for what readers are not told.
+    """
+    if kind not in Correction.Kind.values:
+        return ValidationError(
+            {
+                "correction_kind": ValidationError(
+                    "This changes the text of a live story: say what kind of change it is.",
+                    code="correction_kind_required",
+                )
+            }
+        )
+    if kind == Correction.Kind.SILENT:
+        if not workflow.may_fix_silently(by):
+            return ValidationError(
+                {"correction_kind": ValidationError("Only editors may make a silent fix.", code="silent_fix_refused")}
+            )
+    elif not note.strip():
+        label = Correction.Kind(kind).label
+        return ValidationError(
+            {
+                "correction_note": ValidationError(
+                    f"A {label.lower()} needs a note: readers see it under the story, with its date.",
+                    code="correction_note_required",
+                )
+            }
+        )
+    return None
+
+
+def changes_live_text(article: Article, current: Article, at=None) -> bool:
+    """Whether saving ``article`` changes the headline, standfirst or body of the live story ``current``."""
+    if current.pk is None or not current.is_live(at):
+        return False
+    return any(getattr(article, name) != getattr(current, name) for name in Correction.TEXT_FIELDS)
+
+
 def edit_conflict(current: Article) -> EditConflict:
     who, when = last_change(current)
     at = f" at {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}" if when else ""
@@ -86,6 +136,8 @@ def article_save(
     at: datetime | None = None,
     revision_kind: str = "",
     reverted_from: Revision | None = None,
+    correction: tuple[str, str] | None = None,
+    require_correction: bool = False,
 ) -> Article:
     """Save a person's change of an article: its fields, its topics and its parts (images, related links).
 
@@ -104,6 +156,12 @@ def article_save(
     the existing topic with the same key (case and spacing folded) or a new
     one, spelled as typed, and is added to ``topics``. The category text
     follows the managed category (``section``) when a person changes it.
+
+    ``correction``: (kind, note) for a change to a live story's headline,
+    standfirst or body, stored as a ``Correction`` with the save's revision;
+    ``require_correction``: refuse such a change without one (the admin form
+    asks for it). A correction given with a save that changes no live text
+    is not stored: there is nothing to correct.
     """
     adding = article.pk is None
     if adding:
@@ -122,6 +180,11 @@ def article_save(
     if not (adding or is_edit or rescheduled):
         return article
     at = at or timezone.now()
+    corrects = is_edit and changes_live_text(article, current, at)
+    if corrects and (correction is not None or require_correction):
+        refused = correction_refusal(by, *(correction or ("", "")))
+        if refused is not None:
+            raise refused
     if is_edit and not adding:
         revisions.before_change([current.pk], at=at)
     article.status = current.status
@@ -150,7 +213,11 @@ def article_save(
     log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
     if adding or is_edit:
         kind = revision_kind or (Revision.Kind.ADDED if adding else Revision.Kind.EDITED)
-        revisions.record(article, kind=kind, by=by, at=at, reverted_from=reverted_from)
+        revision = revisions.record(article, kind=kind, by=by, at=at, reverted_from=reverted_from)
+        if corrects and correction is not None:
+            kind, note = correction
+            note = LINE_BREAK.sub("\n", note).strip()
+            Correction.objects.create(article=article, kind=kind, note=note, at=at, by=by, revision=revision)
     return article
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
-from .models import Article, Category, Provider, Topic, TopicOldSlug, category_key, http_images
+from .models import Article, Category, Correction, Provider, Topic, TopicOldSlug, category_key, http_images
 from .pictures.html import largest_url, social_image
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
@@ -243,6 +243,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "noindex": preview,
         "authors": authors,
         "updated_at": updated_after_publication(article),
+        "corrections": list(article.corrections.all()),
         "json_ld": None
         if preview
         else news_article_json_ld(
@@ -284,6 +285,12 @@ def news_article_json_ld(
     }
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
+    corrections = [
+        {"@type": "CorrectionComment", "text": f"{c.label}: {c.note}", "datePublished": c.at.isoformat()}
+        for c in article.corrections.all()  # prefetched, readers' kinds only (ArticleQuerySet.for_article_page)
+    ]
+    if corrections:
+        data["correction"] = corrections
     if authors:
         data["author"] = [{"@type": "Person", "name": name} for name in authors]
     elif article.provider:
@@ -313,6 +320,41 @@ def article_preview(request, pk):
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+CORRECTIONS_PAGE_SIZE = 50
+
+
+def public_corrections():
+    """Corrections, clarifications and updates of live stories, newest first, each with its story."""
+    return Correction.objects.shown().of_live_articles().select_related("article").order_by("-at", "-id")
+
+
+@require_safe
+@conditional_page
+def corrections_page(request):
+    """Every correction, clarification and update readers were told of, newest first: a fixed number of queries."""
+    paginator = CappedPaginator(public_corrections(), CORRECTIONS_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+    facets = Facets()
+    context = {
+        "page_title": "Corrections",
+        "meta_description": f"Corrections, clarifications and updates to stories on {site_name()}, newest first.",
+        "canonical_url": absolute(request, reverse("articles:corrections")),
+        "feeds": {
+            "title": f"{site_name()}: corrections",
+            "rss": reverse("articles:corrections_rss"),
+            "atom": reverse("articles:corrections_atom"),
+        },
+        "page_obj": page,
+        "corrections": list(page.object_list),
+        "facets": facets,
+        "newest": facets.newest(SIDEBAR_NEWEST),
+    }
+    return render(request, "articles/corrections.html", context)
 
 
 @require_safe

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
 from articles import services
-from articles.models import Article, Picture, PreviewLink, SeedFile
+from articles.models import Article, Correction, Picture, PreviewLink, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -54,6 +54,9 @@ PUBLIC = {
     "sitemap, providers": (200, 200, 200, 200),
     "robots.txt": (200, 200, 200, 200),
     "healthz": (200, 200, 200, 200),
+    "corrections": (200, 200, 200, 200),
+    "feed, corrections rss": (200, 200, 200, 200),
+    "feed, corrections atom": (200, 200, 200, 200),
     "api list": (200, 200, 200, 200),
     "api detail, live": (200, 200, 200, 200),
     "api detail, draft": (404, 404, 404, 404),
@@ -100,6 +103,13 @@ ADMIN = {
     "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
     "articles_article_preview_link_revoke (GET)": (LOGIN, 405, 405, 405),
     "articles_article_preview_link_revoke": (LOGIN, 403, 302, 302),
+    # Corrections (issue 13): written with the save they go with; everyone who sees articles reads them, nobody
+    # adds, changes or deletes one here, superusers included (append-only).
+    "articles_correction_changelist": (LOGIN, 200, 200, 200),
+    "articles_correction_add": (LOGIN, 403, 403, 403),
+    "articles_correction_change": (LOGIN, 200, 200, 200),
+    "articles_correction_delete": (LOGIN, 403, 403, 403),
+    "articles_correction_history": (LOGIN, 200, 200, 200),
     # Providers and topics: read-only for writers (the change page shows, nothing saves).
     "articles_provider_changelist": (LOGIN, 200, 200, 200),
     "articles_provider_add": (LOGIN, 403, 200, 200),
@@ -176,9 +186,11 @@ def build_world() -> dict:
     topic = make_topic("Matrix topic")
     live = make_published_article("Live matrix story", provider=provider, topics=[topic], related=1, category="news")
     draft = make_published_article("Draft matrix story", status=Article.Status.DRAFT, provider=provider)
-    for article in (live, draft):  # two revisions each, to compare and revert
+    for article in (live, draft):  # two revisions each, to compare and revert; the live one's with a correction
         article.title += ", edited"
-        services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
+        services.article_save(
+            article=article, by=make_user("editor"), seen_token=None, is_edit=True, correction=("correction", "Fixed.")
+        )
     attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*",
                "path_info": "/admin/login/"}  # fmt: skip
     link, token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
@@ -196,6 +208,7 @@ def build_world() -> dict:
         "articles_provider": provider,
         "articles_topic": topic,
         "articles_category": live.section,
+        "articles_correction": Correction.objects.get(article=live),
         "articles_seedfile": SeedFile.objects.create(
             content_hash="0" * 64, path="fixtures/x.md", article=live, outcome=SeedFile.Outcome.CREATED
         ),
@@ -234,6 +247,9 @@ def public_requests(world) -> dict[str, str]:
         **{f"sitemap, {section}": reverse("sitemap-section", args=[section]) for section in ["pages", "articles", "topics", "providers"]},
         "robots.txt": reverse("robots"),
         "healthz": reverse("healthz"),
+        "corrections": reverse("articles:corrections"),
+        "feed, corrections rss": reverse("articles:corrections_rss"),
+        "feed, corrections atom": reverse("articles:corrections_atom"),
         "api list": reverse("articles:api_list"),
         "api detail, live": reverse("articles:api_detail", args=[live.pk]),
         "api detail, draft": reverse("articles:api_detail", args=[draft.pk]),

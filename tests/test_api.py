@@ -86,6 +86,8 @@ def test_api_item_has_the_source_feeds_shape(client):
                 ],
             }
         ],
+        "updatedDateTime": article.updated_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
+        "corrections": [],  # notes of changes to the live story (issue 13): tests/test_corrections.py
     }
 
 
@@ -172,6 +174,6 @@ def test_api_list_runs_a_fixed_number_of_queries(client, django_assert_num_queri
     source = make_provider("Counted", "counted.example")
     for number in range(size):
         make_published_article(f"Story {number}", provider=source, topics=["A", "B"], related=2, images=2)
-    # 6, and the byline (authors with their accounts) since issue 12
-    with django_assert_num_queries(7 + page_cache_queries):
+    # 6, and the byline (authors with their accounts) since issue 12, and the corrections (issue 13)
+    with django_assert_num_queries(8 + page_cache_queries):
         assert client.get(LIST).status_code == 200

@@ -614,8 +614,8 @@ def test_article_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
         article.related_links.create(
             position=10 + number, title=f"More {number}", web_url=f"https://x.example/{number}"
         )
-    # 8, and the byline (authors with their accounts) since issue 12
-    with django_assert_num_queries(9 + page_cache_queries):
+    # 8, and the byline (authors with their accounts) since issue 12, and the corrections readers see (issue 13)
+    with django_assert_num_queries(10 + page_cache_queries):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -7,11 +7,12 @@ Who may do what is decided in ``articles.workflow``; writes go through
 - ``workflow``: the workflow on those screens (permissions, buttons, bulk actions, saving);
 - ``filters``: the article list's filters;
 - ``sources``: providers, topics and seed files;
+- ``corrections``: the notes that went with changes to live stories, read-only;
 - ``pictures``: local copies of images, their renditions and focal points.
 
 The site itself (``admin.site``) is ``articles.admin_site.NewsroomAdminSite``.
 """
 
-from . import articles, pictures, sources
+from . import articles, corrections, pictures, sources
 
-__all__ = ["articles", "pictures", "sources"]
+__all__ = ["articles", "corrections", "pictures", "sources"]

@@ -133,6 +133,14 @@ class ArticleAdmin(RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
     inlines = [ArticleAuthorInline, ArticleImageInline, RelatedLinkInline, ArticleTransitionInline]
     fieldsets = [
         ("Story", {"fields": CONTENT}),
+        (
+            "Correction",
+            {
+                "description": "This story is live. A change to its headline, standfirst or body needs its kind, "
+                "and every kind but a silent fix a note for readers.",
+                "fields": ["correction_kind", "correction_note"],
+            },
+        ),
         ("Workflow", {"fields": WORKFLOW}),
         (
             "Source feed",

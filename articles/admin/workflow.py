@@ -141,12 +141,17 @@ class WorkflowAdmin(NamedInputs):
         hidden.add("transition_comment")  # in the workflow bar at the top of the form (change_form.html)
         if obj is None:
             hidden |= {"edit_token", "status_badge", ("edited_at", "edited_by")}
+        if (
+            obj is None or not obj.is_live() or not workflow.may_edit(request.user, obj)
+        ):  # asked of an edit of a live story
+            hidden |= {"correction_kind", "correction_note"}
         if obj is not None and not workflow.may_edit(request.user, obj):
             hidden.add("edit_token")
-        return [
+        shown = [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
         ]
+        return [(name, options) for name, options in shown if options["fields"]]  # no section left empty
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -211,6 +216,8 @@ class WorkflowAdmin(NamedInputs):
             parts=parts,
             removed_parts=removed_parts,
             message=self.construct_change_message(request, form, formsets, not change),
+            correction=form.correction() if change else None,
+            require_correction=change,
         )
         name = form.data.get("_transition")
         if change and name:

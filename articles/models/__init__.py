@@ -11,11 +11,13 @@
 - ``imports``: the seed files the importer accepted.
 - ``revisions``: a snapshot of its content at every change.
 - ``previews``: links to one revision for people without a login, and their uses.
+- ``corrections``: the notes readers see when a live story's text changes.
 - ``site``: site-wide state shared by every process (the content version).
 """
 
 from .article import Article
 from .authors import ArticleAuthor
+from .corrections import Correction
 from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
@@ -37,6 +39,7 @@ __all__ = [
     "ArticleTransition",
     "Category",
     "ContentVersion",
+    "Correction",
     "Image",
     "Picture",
     "PreviewLink",

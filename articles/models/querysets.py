@@ -72,13 +72,20 @@ class ArticleQuerySet(models.QuerySet):
             "topics", models.Prefetch("images", queryset=images)
         )
 
+    @staticmethod
+    def corrections():
+        """The prefetch of what readers are told of changes (not silent fixes), oldest first: one query."""
+        from .corrections import Correction
+
+        return models.Prefetch("corrections", queryset=Correction.objects.shown().order_by("at", "id"))
+
     def for_article_page(self):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""
         from .related import RelatedLink
 
         related = RelatedLink.objects.select_related("provider")
         return self.for_cards().prefetch_related(
-            "provider__logos", models.Prefetch("related_links", queryset=related), self.byline()
+            "provider__logos", models.Prefetch("related_links", queryset=related), self.byline(), self.corrections()
         )
 
     def for_api(self):
@@ -88,7 +95,9 @@ class ArticleQuerySet(models.QuerySet):
 
         images = RelatedLinkImage.objects.select_related("picture")  # renditions ready to use: no query of their own
         related = RelatedLink.objects.select_related("provider").prefetch_related(models.Prefetch("images", images))
-        return self.for_cards().prefetch_related(models.Prefetch("related_links", queryset=related), self.byline())
+        return self.for_cards().prefetch_related(
+            models.Prefetch("related_links", queryset=related), self.byline(), self.corrections()
+        )
 
     def for_export(self):
         """With everything a seed file holds."""
