@@ -23,7 +23,7 @@ from articles import caching
 from articles.models import ArticleImage, Picture, Rendition
 from articles.models.renditions import source_key
 from articles.pictures import render
-from articles.pictures.jobs import fetch_picture, link_pictures, process_picture
+from articles.pictures.jobs import fetch_picture, link_pictures, process_picture, queue_pictures
 from articles.pictures.render import crop_box, widths_for
 from articles.pictures.storage import AtomicFileSystemStorage
 from tests.support.factories import make_published_article
@@ -204,7 +204,13 @@ Body.
     picture = Picture.objects.get()
     assert picture.source == "https://img.pictures.example/lead.jpg"
     assert {image.picture_id for image in images} == {picture.pk}
-    job = DBTaskResult.objects.get()
+    batch = DBTaskResult.objects.get()  # one job per import batch, which queues one per picture
+    assert batch.task_path == queue_pictures.module_path
+    assert batch.args_kwargs["args"] == [[picture.pk]]
+    assert batch.queue_name == "pictures"
+
+    queue_pictures.call([picture.pk])
+    job = DBTaskResult.objects.exclude(pk=batch.pk).get()
     assert job.task_path == fetch_picture.module_path
     assert job.args_kwargs["args"] == [picture.pk]
     assert job.queue_name == "pictures"

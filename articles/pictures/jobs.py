@@ -25,12 +25,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from ..caching import content_changes_within
+from ..importer.rows import insert_rows, update_rows
 from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
 from ..models.renditions import Rendition, source_key, upload_source
 from ..rendering import http_url
@@ -46,6 +47,14 @@ QUEUE = "pictures"
 def fetch_picture(picture_id: int, force: bool = False) -> str:
     """The queued job: ``process_picture``; returns the picture's status."""
     return process_picture(picture_id, force=force)
+
+
+@task(queue_name=QUEUE)
+def queue_pictures(picture_ids: list[int]) -> int:
+    """An import batch's one job: a ``fetch_picture`` job per picture, queued by a worker, so that the
+    import writes one job row per batch, not one per picture (5,221 enqueues cost 3.1 s of a 9.1 s import)."""
+    enqueue(picture_ids)
+    return len(picture_ids)
 
 
 def lease() -> timedelta:
@@ -176,20 +185,29 @@ def link_pictures(images) -> list[int]:
     if not by_source:
         return []
     keys = {source_key(source): source for source in by_source}
-    Picture.objects.bulk_create(
-        [Picture(source=source, source_key=key) for key, source in keys.items()], ignore_conflicts=True
-    )
-    pictures = {p.source_key: p for p in Picture.objects.filter(source_key__in=keys).order_by()}
+    found = Picture.objects.filter(source_key__in=keys).values_list("source_key", "pk", "status", "attempts")
+    known = {key: (pk, status == Picture.Status.PENDING and attempts == 0) for key, pk, status, attempts in found}
+    missing = [key for key in keys if key not in known]
+    if missing:
+        rows = [{"source": keys[key], "source_key": key} for key in missing]
+        try:
+            with transaction.atomic():  # the importer's raw INSERT: bulk_create cost 0.2 ms a picture
+                insert_rows(Picture, rows, timezone.now())
+        except IntegrityError:  # another process made some of them meanwhile
+            Picture.objects.bulk_create([Picture(**row) for row in rows], ignore_conflicts=True)
+        made = Picture.objects.filter(source_key__in=missing).values_list("source_key", "pk")
+        known |= {key: (pk, True) for key, pk in made}
     changed: dict[type, list] = {}
     for key, source in keys.items():
-        picture = pictures[key]
+        picture_id = known[key][0]
         for image in by_source[source]:
-            if image.picture_id != picture.pk:
-                image.picture_id = picture.pk
+            if image.picture_id != picture_id:
+                image.picture_id = picture_id
                 changed.setdefault(type(image), []).append(image)
-    for model, rows in changed.items():  # one UPDATE per kind of image and batch, however many images
-        model.objects.bulk_update(rows, ["picture"], batch_size=500)
-    return [p.pk for p in pictures.values() if p.status == Picture.Status.PENDING and p.attempts == 0]
+    now = timezone.now()
+    for model, rows in changed.items():  # one executemany per kind of image (bulk_update's CASE cost seconds)
+        update_rows(model, {image.pk: {"picture_id": image.picture_id} for image in rows}, now)
+    return [pk for pk, needs_job in known.values() if needs_job]
 
 
 def enqueue(picture_ids) -> None:
@@ -207,7 +225,7 @@ def link_and_enqueue_on_commit(article_ids) -> None:
     ]
     new = link_pictures(images)
     if new:
-        transaction.on_commit(lambda: enqueue(new))
+        transaction.on_commit(lambda: queue_pictures.enqueue(new))
 
 
 def worker_id() -> str:
