@@ -126,7 +126,9 @@ def test_a_real_change_is_still_an_edit_and_only_the_changed_text_is_rewritten(c
     excerpt = article.excerpt
     data, _ = read_form(client.get(change_url(article)))
 
-    client.post(change_url(article), data | {"title": [article.title + "!"], "_save": ["Save"]})
+    # A live story's headline: the form asks the kind of change (issue 13); a typo fix is a silent one.
+    change = {"title": [article.title + "!"], "correction_kind": ["silent"], "_save": ["Save"]}
+    client.post(change_url(article), data | change)
 
     article.refresh_from_db()
     assert article.title.endswith("!")

@@ -17,9 +17,15 @@ from tests.support.browser import log_in
 pytestmark = pytest.mark.browser
 
 
+# static/js/admin-a11y.js names select2's boxes in the animation frame after they are drawn: audit after it has.
+NAMED_AUTOCOMPLETES = """() => [...document.querySelectorAll('.select2-selection')]
+    .every((box) => (box.getAttribute('aria-labelledby') || '').includes('-label'))"""
+
+
 def audited(page, url: str) -> list[dict]:
     page.goto(url)
     page.wait_for_load_state("load")
+    page.wait_for_function(NAMED_AUTOCOMPLETES)
     return axe_violations(page)
 
 
