@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -169,9 +170,26 @@ def refused(picture: Picture, attempt: int, refusal: Refused) -> str:
     return status
 
 
+@dataclass(slots=True)
+class ImageRow:
+    """An image's columns that linking needs, read without building a model instance (an import links
+    thousands a batch: instances cost 0.6 s of a 3,000-file import's 3.0 s of writing)."""
+
+    model: type
+    pk: int
+    url: str
+    file: str  # the stored file's name; "" for none
+    picture_id: int | None
+
+
+def image_rows(queryset) -> list[ImageRow]:
+    fields = ("pk", "url", "file", "picture_id")
+    return [ImageRow(queryset.model, *values) for values in queryset.values_list(*fields)]
+
+
 def source_of(image) -> str | None:
     if image.file:
-        return upload_source(image.file.name)
+        return upload_source(getattr(image.file, "name", image.file))
     return http_url(image.url) or None
 
 
@@ -203,7 +221,7 @@ def link_pictures(images) -> list[int]:
         for image in by_source[source]:
             if image.picture_id != picture_id:
                 image.picture_id = picture_id
-                changed.setdefault(type(image), []).append(image)
+                changed.setdefault(getattr(image, "model", type(image)), []).append(image)
     now = timezone.now()
     for model, rows in changed.items():  # one executemany per kind of image (bulk_update's CASE cost seconds)
         update_rows(model, {image.pk: {"picture_id": image.picture_id} for image in rows}, now)
@@ -220,8 +238,8 @@ def enqueue(picture_ids) -> None:
 def link_and_enqueue_on_commit(article_ids) -> None:
     """After an import wrote these articles: link their images to pictures, queue new ones when it commits."""
     images = [
-        *ArticleImage.objects.filter(article_id__in=article_ids, picture__isnull=True),
-        *RelatedLinkImage.objects.filter(related_link__article_id__in=article_ids, picture__isnull=True),
+        *image_rows(ArticleImage.objects.filter(article_id__in=article_ids, picture__isnull=True)),
+        *image_rows(RelatedLinkImage.objects.filter(related_link__article_id__in=article_ids, picture__isnull=True)),
     ]
     new = link_pictures(images)
     if new:
