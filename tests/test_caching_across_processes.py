@@ -20,16 +20,14 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.processes import fetch, gunicorn, local_server_environment, manage
+from tests.support.processes import fetch, gunicorn, local_server_environment, manage, scratch_postgres
 
-POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 WORKERS = 3
 REQUESTS = 48  # per check, 8 at a time: every worker answers some
 SEED = """---
@@ -66,19 +64,8 @@ def environment(request, tmp_path):
     if request.param == "sqlite":
         yield env
         return
-    try:
-        import psycopg
-
-        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
-    except Exception as error:  # no server, no driver, no access: the SQLite run still runs
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")
-    name = f"newsroom_processes_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield env | {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"}
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres("newsroom_processes") as url:
+        yield env | {"DATABASE_URL": url}
 
 
 @pytest.fixture

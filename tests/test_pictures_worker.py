@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from PIL import Image
 
 from tests.support import processes
 from tests.support.picture_server import PictureServer, image_bytes
-
-POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+from tests.support.processes import scratch_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,19 +32,8 @@ def environment(request, tmp_path):
     if request.param == "sqlite":
         yield env
         return
-    try:
-        import psycopg
-
-        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
-    except Exception as error:  # no server: the SQLite run still runs
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")
-    name = f"newsroom_worker_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield env | {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"}
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres("newsroom_worker") as url:
+        yield env | {"DATABASE_URL": url}
 
 
 def manage(env, *args, stderr=False) -> str:

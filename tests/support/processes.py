@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,3 +116,25 @@ def gunicorn(env: dict[str, str], log: Path, *options: str) -> Iterator[str]:
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def scratch_postgres(prefix: str):
+    """The URL of a PostgreSQL database of its own for a test's processes, dropped afterwards; the test is
+    skipped when no server answers on 127.0.0.1:5432 (the SQLite run still runs)."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
+    except Exception as error:  # no server, no driver, no access
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
