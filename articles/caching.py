@@ -162,9 +162,14 @@ class DatabaseVersion:
             rows = ContentVersion.objects.select_for_update(skip_locked=not wait).filter(scope=self.scope)
             row = rows.first()
             if row is None:
-                if ContentVersion.objects.filter(scope=self.scope).exists():
+                # No row yet (a fresh database), or one another transaction holds. Two first bumps at once (two
+                # imports) both inserted it, and one failed on the key: make it if missing, then take it.
+                ContentVersion.objects.bulk_create(
+                    [ContentVersion(scope=self.scope, token=new_token())], ignore_conflicts=True
+                )
+                row = rows.first()
+                if row is None:
                     return  # locked by a transaction that bumps again when it commits
-                row = ContentVersion(scope=self.scope)
             row.token = new_token()
             row.upcoming = upcoming({*moments, *row.upcoming})
             row.next_at = row.upcoming[0] if row.upcoming else None
