@@ -9,9 +9,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run setup install test lint format audit bench loadtest serve worker clean
 
-# The background worker (image fetching and renditions) runs beside the dev server and stops with it.
+# The background worker (pictures, notification mail printed to the console) runs beside the dev server and stops with it.
 run: setup  ## Set up (venv, install, migrate, import fixtures, demo accounts) and serve on 127.0.0.1:8000, with a job worker
-	@$(PY) manage.py pictures_worker -v 0 & worker=$$!; \
+	@$(PY) manage.py jobs_worker -v 0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -72,8 +72,8 @@ serve: install $(SECRET_FILE)  ## Production mode: migrate, collectstatic, gunic
 # The job worker of `make serve`, a process of its own (README "Background jobs": a systemd unit; run
 # one or more on each machine, all against the one PostgreSQL).
 worker: export DJANGO_SETTINGS_MODULE = newsroom.settings.production
-worker: install $(SECRET_FILE)  ## Production mode: a background job worker (image fetching, renditions)
-	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py pictures_worker
+worker: install $(SECRET_FILE)  ## Production mode: a background job worker (pictures, notification mail)
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(PY) manage.py jobs_worker
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

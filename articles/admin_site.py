@@ -52,9 +52,14 @@ class NewsroomAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from .admin.preview import body_preview  # here: articles.admin registers on this site, made first
+        from .admin.collab import site_urls  # here: articles.admin registers on this site, made first
+        from .admin.preview import body_preview
 
-        return [path("preview-body/", self.admin_view(body_preview), name="body_preview"), *super().get_urls()]
+        return [
+            path("preview-body/", self.admin_view(body_preview), name="body_preview"),
+            *site_urls(self),
+            *super().get_urls(),
+        ]
 
 
 class AdminConfig(DjangoAdminConfig):

@@ -40,6 +40,8 @@ NOT_CONTENT = {
     "body_html",
     "go_live_at",
     "expires_at",
+    "assignee",
+    "due_at",
     "source_file",
     "source_hash",
     "imported_at",

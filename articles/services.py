@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import revisions, workflow
+from . import notifications, revisions, workflow
 from .caching import content_changed_on_commit
 from .forms import LINE_BREAK
 from .models import (
@@ -177,7 +177,10 @@ def article_save(
     rescheduled = schedule != (current.go_live_at, current.expires_at)
     if rescheduled:
         workflow.check_schedule(by, *schedule)
-    if not (adding or is_edit or rescheduled):
+    reassigned = assignment_of(article) != assignment_of(current)
+    if reassigned and not workflow.may_assign(by):
+        raise ValidationError("Only editors may assign stories and set due times.", code="assign_refused")
+    if not (adding or is_edit or rescheduled or reassigned):
         return article
     at = at or timezone.now()
     corrects = is_edit and changes_live_text(article, current, at)
@@ -210,7 +213,10 @@ def article_save(
         revisions.save_nested(part)
     if not message:
         message = [{"added": {}}] if adding else "Changed the content." if is_edit else "Changed the schedule."
-    log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
+    if adding or is_edit or rescheduled:
+        log(article, by=by, flag=ADDITION if adding else CHANGE, message=message, at=at)
+    if reassigned:
+        record_assignment(article, current, by=by, at=at)
     if adding or is_edit:
         kind = revision_kind or (Revision.Kind.ADDED if adding else Revision.Kind.EDITED)
         revision = revisions.record(article, kind=kind, by=by, at=at, reverted_from=reverted_from)
@@ -219,6 +225,24 @@ def article_save(
             note = LINE_BREAK.sub("\n", note).strip()
             Correction.objects.create(article=article, kind=kind, note=note, at=at, by=by, revision=revision)
     return article
+
+
+def assignment_of(article: Article) -> tuple:
+    return (article.assignee_id, article.due_at)
+
+
+def record_assignment(article: Article, current: Article, *, by, at: datetime) -> None:
+    """A change of assignee or due time: its own entry in the History, and the new assignee is told."""
+    parts = []
+    if article.assignee_id != current.assignee_id:
+        was = f" (was {person(current.assignee)})" if current.assignee_id else ""
+        parts.append(f"Assigned to {person(article.assignee)}{was}." if article.assignee_id else "Unassigned.")
+    if article.due_at != current.due_at:
+        due = date_format(timezone.localtime(article.due_at), "DATETIME_FORMAT") if article.due_at else None
+        parts.append(f"Due {due}." if due else "No due time.")
+    entry = log(article, by=by, flag=CHANGE, message=" ".join(parts), at=at)
+    if article.assignee_id != current.assignee_id:
+        notifications.assigned(article, by=by, log_entry_id=entry.pk, at=at)
 
 
 def own_part(article: Article, part: ArticleImage | RelatedLink) -> ArticleImage | RelatedLink:
@@ -285,6 +309,7 @@ def article_transition(
         message += f" Comment: {record.comment}"
     log(locked, by=by, flag=CHANGE, message=message, at=at)
     revisions.record(locked, kind=Revision.Kind.TRANSITION, by=by, at=at, skip_unchanged=False, transition=record)
+    notifications.transition_made(record, locked)
     return record
 
 

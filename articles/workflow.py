@@ -91,6 +91,15 @@ def may_fix_silently(user) -> bool:
     return may_schedule(user)
 
 
+def may_assign(user) -> bool:
+    """Who has a story and by when is the desk's call: editors (who may send back) assign and set due times.
+
+    Writers see both, read-only, and ask an editor; a writer taking stories
+    on their own would make "assigned to me" mean nothing to the desk.
+    """
+    return bool(user and user.is_active and user.has_perm(REVIEW_PERMISSION))
+
+
 def check_schedule(user, go_live_at, expires_at) -> None:
     """Raise ScheduleRefused unless the user may set these times (either may be empty) and they can be."""
     if not may_schedule(user):

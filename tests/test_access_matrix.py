@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
 from articles import services
-from articles.models import Article, Correction, Picture, PreviewLink, SeedFile
+from articles.models import Article, ArticleNote, Correction, Picture, PreviewLink, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -174,6 +174,17 @@ ADMIN = {
     "django_tasks_database_dbtaskresult_change": (LOGIN, 403, 403, 200),
     "django_tasks_database_dbtaskresult_delete": (LOGIN, 403, 403, 403),
     "django_tasks_database_dbtaskresult_history": (LOGIN, 403, 403, 200),
+    # Working together (issue 15): notes are added and resolved by POST, by everyone who sees the article;
+    # each person's inbox, preferences and the mention suggestions are theirs alone (no id in the URL).
+    "articles_article_notes_add (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_notes_add": (LOGIN, 302, 302, 302),
+    "articles_article_notes_resolve (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_notes_resolve": (LOGIN, 302, 302, 302),
+    "inbox": (LOGIN, 200, 200, 200),
+    "inbox (POST)": (LOGIN, 302, 302, 302),
+    "notification_preferences": (LOGIN, 200, 200, 200),
+    "notification_preferences (POST)": (LOGIN, 302, 302, 302),
+    "mention_suggestions": (LOGIN, 200, 200, 200),
     # Signing out is a POST; a GET is refused. Requested last: it ends the session.
     "logout (GET)": (HOME, 405, 405, 405),
     "logout": (HOME, 200, 200, 200),
@@ -197,6 +208,7 @@ def build_world() -> dict:
     revoked, revoked_token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
     PreviewLink.objects.filter(pk=revoked.pk).update(revoked_at=revoked.created_at)
     return {
+        "note": ArticleNote.objects.create(article=draft, text="A note for the desk"),
         "preview_link": link,
         "preview_token": token,
         "revoked_token": revoked_token,
@@ -307,7 +319,21 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     requests["articles_article_preview_link_revoke (GET)"] = reverse(
         "admin:articles_article_preview_link_revoke", args=[link.article_id, link.pk]
     )
+    note = world["note"]
+    notes_add = reverse("admin:articles_article_notes_add", args=[note.article_id])
+    notes_resolve = reverse("admin:articles_article_notes_resolve", args=[note.article_id, note.pk])
+    requests |= {
+        "articles_article_notes_add (GET)": notes_add,
+        "articles_article_notes_resolve (GET)": notes_resolve,
+        "inbox": reverse("admin:inbox"),
+        "notification_preferences": reverse("admin:notification_preferences"),
+        "mention_suggestions": reverse("admin:mention_suggestions") + "?q=ed",
+    }
     requests = {name: ("get", url) for name, url in requests.items()}
+    requests["articles_article_notes_add"] = ("post", notes_add, {"text": "Checked the figures, @nobody"})
+    requests["articles_article_notes_resolve"] = ("post", notes_resolve)
+    requests["inbox (POST)"] = ("post", reverse("admin:inbox"), {"all": "1"})
+    requests["notification_preferences (POST)"] = ("post", reverse("admin:notification_preferences"), {})
     requests["articles_article_preview_link_create"] = (
         "post",
         reverse("admin:articles_article_preview_link_create", args=[draft.pk, 1]),

@@ -37,6 +37,7 @@ from articles.models import (
     Article,
     ArticleAuthor,
     ArticleImage,
+    ArticleNote,
     ArticleTransition,
     Category,
     Correction,
@@ -444,11 +445,12 @@ def test_the_parts_of_an_article_are_what_this_file_thinks():
         PreviewLink,
         PreviewLinkUse,
         Correction,
+        ArticleNote,
     }
 
 
 # Seed files (the importer's record) and corrections (append-only, written with a save) are in the matrix above;
-# the rest is content, edited on the article's page.
+# the rest is content, edited on the article's page (notes: by the notes panel's views, tests/test_notes.py).
 PARTS = [model for model in article_content_models() if model not in {SeedFile, Correction}]
 
 
@@ -467,6 +469,7 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
             article=live, name="publish", from_status=Status.REVIEW, to_status=Status.PUBLISHED
         ),
         Revision: lambda: revisions.record(live, kind=Revision.Kind.EDITED),
+        ArticleNote: lambda: ArticleNote.objects.create(article=live, text="For the desk"),
         PreviewLink: lambda: PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0],
         PreviewLinkUse: lambda: PreviewLinkUse.objects.create(
             link=PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0], status=200

@@ -6,13 +6,13 @@ from datetime import UTC
 import pytest
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import Article, ArticleNote
 from tests.support.factories import hidden_articles, make_provider, make_published_article, make_topic
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN_WORDS = ["Hidden draft", "Hidden review", "Hidden archived", "Hidden scheduled", "Hidden expired"]
-SECRET_NAMES = ["Secret Topic Name", "Secret Source Name", "secretcategory", "secrettype"]
+SECRET_NAMES = ["Secret Topic Name", "Secret Source Name", "secretcategory", "secrettype", "Secret desk note"]
 
 
 @pytest.fixture
@@ -25,6 +25,8 @@ def site():
     hidden = hidden_articles(
         provider=hidden_source, topics=[shared, secret], category="secretcategory", item_type="secrettype"
     )
+    for article in [live, *hidden.values()]:  # notes are the desk's, on live stories too (issue 15)
+        ArticleNote.objects.create(article=article, text=f"Secret desk note on {article.pk}, @nobody")
     return {"live": live, "hidden": hidden, "shared": shared, "secret": secret, "hidden_source": hidden_source}
 
 

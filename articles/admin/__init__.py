@@ -8,6 +8,7 @@ Who may do what is decided in ``articles.workflow``; writes go through
 - ``filters``: the article list's filters;
 - ``sources``: providers, topics and seed files;
 - ``corrections``: the notes that went with changes to live stories, read-only;
+- ``collab``: assignment, notes beside the change form, the inbox and notification preferences;
 - ``pictures``: local copies of images, their renditions and focal points.
 
 The site itself (``admin.site``) is ``articles.admin_site.NewsroomAdminSite``.

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from .. import workflow
 from ..forms import ArticleAdminForm
 from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
+from .collab import AssignmentFilter, CollabAdmin
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
 from .revisions import RevisionsAdmin
 from .workflow import ArticlePartInline, WorkflowAdmin
@@ -86,7 +87,7 @@ class ArticleChangeList(ChangeList):
 
 # The change form's sections: what a writer writes first; what came from a feed last, collapsed.
 CONTENT = ["title", "excerpt", "body", "section", "topics", "new_topics"]
-WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), "transition_comment"]
+WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), ("assignee", "due_at"), "transition_comment"]
 WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token"]
 SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", ("quality", "heat"), "published_flag"]
 SOURCE += ["provider", ("category", "item_type"), "featured_content"]
@@ -95,7 +96,7 @@ RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
 
 @admin.register(Article)
-class ArticleAdmin(RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
+class ArticleAdmin(CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
@@ -109,6 +110,7 @@ class ArticleAdmin(RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
         "heat",
         "published_on",
         "goes_live",
+        "assigned_to",
     ]
     list_filter = [
         "status",
@@ -116,13 +118,14 @@ class ArticleAdmin(RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
         # articles on SQLite, see docs/PERFORMANCE.md); these ranges are index seeks.
         ("published_at", admin.DateFieldListFilter),
         VisibilityFilter,
+        AssignmentFilter,
         ProviderFilter,
         TopicFilter,
         "section",  # the managed categories: one short query, however many articles
         ("item_type", IndexedValuesFilter),
         QualityBandFilter,
     ]
-    list_select_related = ["provider"]
+    list_select_related = ["provider", "assignee"]
     search_fields = ["title", "excerpt", "provider__name", "web_url"]
     ordering = ["-published_at", "-id"]
     show_full_result_count = False

@@ -23,8 +23,8 @@ from .. import services, workflow
 from ..forms import KeepStoredText
 from .a11y import NamedInputs
 
-# Form fields whose change is not a change of content (see WorkflowAdmin.save_related).
-SCHEDULE_FIELDS = {"go_live_at", "expires_at"}
+# Form fields whose change is not a change of content (see WorkflowAdmin.save_related): the schedule, the assignment.
+SCHEDULE_FIELDS = {"go_live_at", "expires_at", "assignee", "due_at"}
 
 
 def when(value) -> str:

@@ -8,7 +8,7 @@ conflicts' markers, every article's images, related links and topics, and a
 
 from django.utils import timezone
 
-from .. import revisions
+from .. import notifications, revisions
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..pictures.jobs import link_and_enqueue_on_commit
 from ..search import refresh_search_index
@@ -79,6 +79,9 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
             for record in by_outcome[Outcome.CONFLICT]
         },
         now,
+    )
+    notifications.feed_conflicts(  # the people who edited them are told (issue 15)
+        {existing[r.web_url].pk: kept_path(r, Article, "conflict_file") for r in by_outcome[Outcome.CONFLICT]}, at=now
     )
     if updated:
         updated_ids = [article_id for article_id, _ in updated]

@@ -12,6 +12,8 @@
 - ``revisions``: a snapshot of its content at every change.
 - ``previews``: links to one revision for people without a login, and their uses.
 - ``corrections``: the notes readers see when a live story's text changes.
+- ``notes``: the desk's notes on an article, with mentions (admin only).
+- ``notifications``: what people are told (inbox and mail) and which kinds they want.
 - ``site``: site-wide state shared by every process (the content version).
 """
 
@@ -22,6 +24,8 @@ from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
+from .notes import ArticleNote
+from .notifications import Notification, NotificationPreference
 from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
@@ -35,12 +39,15 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleImage",
+    "ArticleNote",
     "ArticleQuerySet",
     "ArticleTransition",
     "Category",
     "ContentVersion",
     "Correction",
     "Image",
+    "Notification",
+    "NotificationPreference",
     "Picture",
     "PreviewLink",
     "PreviewLinkUse",

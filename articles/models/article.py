@@ -127,6 +127,23 @@ class Article(models.Model):
     expires_at = models.DateTimeField(
         "expires at", null=True, blank=True, help_text="A published article is hidden from readers from then on."
     )
+    # Assignment (issue 15): who has the story on the desk, and by when. Not content: no revision records it,
+    # the admin log does (services.article_save); editors set it (docs/WORKFLOW.md).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="assigned to",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_articles",
+        help_text="The person who has the story now; they are told when it is given to them. Set by editors.",
+    )
+    due_at = models.DateTimeField(
+        "due",
+        null=True,
+        blank=True,
+        help_text="When the story should be ready; a draft or story in review past it is overdue. Set by editors.",
+    )
     version = models.PositiveIntegerField(
         "version",
         default=0,
@@ -211,6 +228,7 @@ class Article(models.Model):
             models.Index(fields=["status", "go_live_at"], name="article_status_go_live"),
             models.Index(fields=["provider", "status", "-published_at"], name="article_provider_published"),
             models.Index(fields=["item_type"], name="article_type"),
+            models.Index(fields=["due_at"], name="article_due_at", condition=models.Q(due_at__isnull=False)),
         ]
         constraints = [
             # A constraint rather than unique=True: on PostgreSQL that would add a second

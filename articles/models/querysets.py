@@ -27,6 +27,11 @@ def expired_at(at) -> Q:
 IN_CONFLICT = ~Q(conflict_file="")
 
 
+def overdue_at(at) -> Q:
+    """Past its due time and still on the desk (a draft or in review)."""
+    return Q(due_at__lt=at, status__in=[Status.DRAFT, Status.REVIEW])
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, at=None):
         """What readers may see: published, past its go-live time, not yet expired."""
@@ -147,6 +152,14 @@ class ArticleQuerySet(models.QuerySet):
         """Articles a person edited, for which the import has seen a newer seed file."""
         return self.filter(IN_CONFLICT).order_by("-conflict_at", "-id")
 
+    def assigned_to(self, user):
+        """The stories someone has on the desk (assignment, issue 15)."""
+        return self.filter(assignee=user)
+
+    def overdue(self, at=None):
+        """Stories past their due time still on the desk, the most overdue first."""
+        return self.filter(overdue_at(at or timezone.now())).order_by("due_at", "id")
+
     def status_counts(self, at=None) -> dict[str, int]:
         """How many articles each status has, and how many are scheduled, expired or in conflict: one query."""
         now = at or timezone.now()
@@ -155,4 +168,5 @@ class ArticleQuerySet(models.QuerySet):
             scheduled=models.Count("pk", filter=scheduled_at(now)),
             expired=models.Count("pk", filter=expired_at(now)),
             in_conflict=models.Count("pk", filter=IN_CONFLICT),
+            overdue=models.Count("pk", filter=overdue_at(now)),
         )

@@ -13,7 +13,7 @@ again after ``BACKOFF_SECONDS * 4**(attempt-1)``, at most ``MAX_ATTEMPTS``
 times; any other refusal is final at once. The reason is kept on the picture.
 
 ``recover_lost_jobs`` puts back in the queue the jobs of workers that died
-mid-job (SIGKILL, a lost machine): run by every worker when it starts and
+mid-job (SIGKILL, a lost machine), the notifications' mail too: run by every worker when it starts and
 every minute after, and by ``cache_images``.
 """
 
@@ -29,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
 
 from ..caching import content_changes_within
@@ -264,13 +265,20 @@ def worker_is_dead(worker: str) -> bool:
     return False
 
 
+# Jobs that may run again after their worker died (each is idempotent): a picture's, a notification's mail.
+RECOVERABLE = [
+    "articles.pictures.jobs.fetch_picture",
+    "articles.pictures.jobs.queue_pictures",
+    "articles.notifications.send_notification_mail",
+]
+
+
 def recover_lost_jobs() -> int:
     """Queue again the jobs whose worker died mid-job; mark the lost runs failed. How many."""
     from django_tasks_db.models import DBTaskResult
 
-    path = fetch_picture.module_path
     stale = timezone.now() - lease()
-    running = DBTaskResult.objects.filter(status="RUNNING", task_path=path)
+    running = DBTaskResult.objects.filter(status="RUNNING", task_path__in=RECOVERABLE)
     lost = [
         result
         for result in running
@@ -284,7 +292,8 @@ def recover_lost_jobs() -> int:
                 exception_class_path="articles.pictures.jobs.WorkerLost",
                 traceback="The worker running this job stopped before it finished; the job was queued again.",
             ):
-                fetch_picture.enqueue(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+                job = import_string(result.task_path)
+                job.enqueue(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
     store = render.storage()
     if hasattr(store, "sweep_partial"):
         store.sweep_partial(older_than=lease().total_seconds())

@@ -190,7 +190,7 @@ if os.environ.get("NEWSROOM_PICTURES_S3_BUCKET"):  # pragma: no cover - needs dj
 # Background jobs (django-tasks, the backport of Django 6's django.tasks, with
 # django-tasks-db's database backend): the queue is a table, so SQLite needs no
 # broker and PostgreSQL takes several workers (`manage.py pictures_worker`).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pictures"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pictures", "notifications"]}}
 
 # Fetching feed images (articles/pictures/fetch.py): a hostile-input boundary.
 PICTURES_FETCH = {
@@ -211,6 +211,28 @@ PICTURES_WIDTHS = [320, 640, 960, 1280, 1920]
 # A picture made ready shows on cached pages within this many seconds: the pictures made ready in
 # one such window make the page cache's version change once (articles.caching.content_changes_within).
 PICTURES_READY_STALE_SECONDS = int(os.environ.get("NEWSROOM_PICTURES_READY_STALE_SECONDS", 30))
+
+# Mail (notifications, issue 15; README "Notifications"): Django's mail framework, configured from the
+# environment. The SMTP backend by default; `make run` (local settings) prints mail to the console instead.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")  # the SMTP server
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")  # empty: no SMTP login
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")  # TLS from the start, usually on port 465
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))  # seconds a send may wait on the server
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
+# Notifications (articles/notifications.py): mail delivery's retries and the review-waiting check.
+NEWSROOM_NOTIFICATIONS = {
+    # Deliveries of one mail before it is given up (the inbox keeps it); retry n waits BACKOFF * 4**(n-1) seconds.
+    "MAX_ATTEMPTS": int(os.environ.get("NEWSROOM_NOTIFY_MAX_ATTEMPTS", "5")),
+    "BACKOFF_SECONDS": float(os.environ.get("NEWSROOM_NOTIFY_BACKOFF_SECONDS", "60")),
+    # A story in review longer than this tells the editors (`manage.py notify_waiting`, run by a timer).
+    "REVIEW_WAITING_HOURS": float(os.environ.get("NEWSROOM_REVIEW_WAITING_HOURS", "4")),
+    # The admin's address as mail links to it, e.g. https://desk.example.org (empty: paths only).
+    "ADMIN_BASE_URL": os.environ.get("NEWSROOM_ADMIN_BASE_URL", "").rstrip("/"),
+}
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"  # after signing in with no (or an unsafe) "next"

@@ -13,6 +13,7 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-secret-key"  # noqa: S105 - used by the test suite alone
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NEWSROOM_NOTIFICATIONS = {**NEWSROOM_NOTIFICATIONS, "BACKOFF_SECONDS": 0}  # noqa: F405
 # Memory, or Redis when REDIS_URL is set (see above); keys of its own, apart from a site's.
 CACHES = {"default": {**cache_from_environment(REDIS_URL), "KEY_PREFIX": "newsroom-test"}}  # noqa: F405
 # Request logs would only repeat what the test says.
