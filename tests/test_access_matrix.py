@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
 from articles import services
-from articles.models import Article, ArticleNote, Correction, Picture, PreviewLink, SeedFile
+from articles.models import Article, ArticleNote, Correction, Notification, Picture, PreviewLink, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -182,6 +182,7 @@ ADMIN = {
     "articles_article_notes_resolve": (LOGIN, 302, 302, 302),
     "inbox": (LOGIN, 200, 200, 200),
     "inbox (POST)": (LOGIN, 302, 302, 302),
+    "inbox_open, another person's": (LOGIN, 404, 404, 404),
     "notification_preferences": (LOGIN, 200, 200, 200),
     "notification_preferences (POST)": (LOGIN, 302, 302, 302),
     "mention_suggestions": (LOGIN, 200, 200, 200),
@@ -209,6 +210,9 @@ def build_world() -> dict:
     PreviewLink.objects.filter(pk=revoked.pk).update(revoked_at=revoked.created_at)
     return {
         "note": ArticleNote.objects.create(article=draft, text="A note for the desk"),
+        "notification": Notification.objects.create(
+            user=make_user("editor"), kind=Notification.Kind.ASSIGNED, event="test", subject="Someone else's"
+        ),
         "preview_link": link,
         "preview_token": token,
         "revoked_token": revoked_token,
@@ -326,6 +330,7 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
         "articles_article_notes_add (GET)": notes_add,
         "articles_article_notes_resolve (GET)": notes_resolve,
         "inbox": reverse("admin:inbox"),
+        "inbox_open, another person's": reverse("admin:inbox_open", args=[world["notification"].pk]),
         "notification_preferences": reverse("admin:notification_preferences"),
         "mention_suggestions": reverse("admin:mention_suggestions") + "?q=ed",
     }

@@ -74,8 +74,9 @@ def test_submitted_by_and_at_cost_no_query_per_row(client, django_assert_num_que
     submitted_stories(count, writer)
     client.force_login(make_user("editor"))
     client.get(CHANGELIST)  # warm the content type and permission caches
-    # As test_admin's unfiltered changelist: user, permissions (2), count, rows, categories, types; the session.
-    with django_assert_num_queries(7 + session_queries):
+    # As test_admin's unfiltered changelist: user, permissions (2), count, rows, categories, types, unread
+    # notifications; the session.
+    with django_assert_num_queries(8 + session_queries):
         response = client.get(CHANGELIST)
     assert response.content.decode().count(f"by {writer.username}</span>") == count
 

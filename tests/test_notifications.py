@@ -215,6 +215,19 @@ def test_the_inbox_badge_counts_unread_and_marking_read_clears_it(desk, client, 
     assert Notification.objects.get(user=desk["boss"]).read_at is None  # only their own
 
 
+def test_opening_a_notification_from_the_inbox_marks_it_read_and_leads_to_the_story(desk, client, commit):
+    commit(services.article_submit_for_review, article=desk["article"], by=desk["writer"])
+    notification = Notification.objects.get(user=desk["editor"])
+    client.force_login(desk["editor"])
+
+    response = client.get(reverse("admin:inbox_open", args=[notification.pk]))
+
+    assert response["Location"] == reverse("admin:articles_article_change", args=[desk["article"].pk]) + "#notes"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert Notification.objects.get(user=desk["second"]).read_at is None
+
+
 # Delivery: a real SMTP server
 
 

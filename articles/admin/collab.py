@@ -195,6 +195,16 @@ def inbox_view(site, request):
     return TemplateResponse(request, "admin/articles/inbox.html", context)
 
 
+def inbox_open_view(request, notification_id):
+    """Open a notification's story from the inbox: it is read now. Another person's answers 404."""
+    notification = get_object_or_404(inbox(request.user), pk=notification_id)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    if notification.article_id is None:
+        return HttpResponseRedirect(reverse("admin:inbox"))
+    return HttpResponseRedirect(reverse("admin:articles_article_change", args=[notification.article_id]) + "#notes")
+
+
 class PreferencesForm(forms.Form):
     """Two boxes per kind: in the inbox, by mail."""
 
@@ -250,6 +260,7 @@ def mention_suggestions(request):
 def site_urls(site) -> list:
     return [
         path("inbox/", site.admin_view(lambda request: inbox_view(site, request)), name="inbox"),
+        path("inbox/<int:notification_id>/", site.admin_view(inbox_open_view), name="inbox_open"),
         path(
             "inbox/preferences/",
             site.admin_view(lambda request: preferences_view(site, request)),

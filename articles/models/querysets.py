@@ -168,5 +168,4 @@ class ArticleQuerySet(models.QuerySet):
             scheduled=models.Count("pk", filter=scheduled_at(now)),
             expired=models.Count("pk", filter=expired_at(now)),
             in_conflict=models.Count("pk", filter=IN_CONFLICT),
-            overdue=models.Count("pk", filter=overdue_at(now)),
         )
