@@ -182,7 +182,7 @@ ADMIN = {
     "articles_article_notes_resolve": (LOGIN, 302, 302, 302),
     "inbox": (LOGIN, 200, 200, 200),
     "inbox (POST)": (LOGIN, 302, 302, 302),
-    "inbox_open, another person's": (LOGIN, 404, 404, 404),
+    "inbox_open (another person's)": (LOGIN, 404, 404, 404),
     "notification_preferences": (LOGIN, 200, 200, 200),
     "notification_preferences (POST)": (LOGIN, 302, 302, 302),
     "mention_suggestions": (LOGIN, 200, 200, 200),
@@ -330,7 +330,7 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
         "articles_article_notes_add (GET)": notes_add,
         "articles_article_notes_resolve (GET)": notes_resolve,
         "inbox": reverse("admin:inbox"),
-        "inbox_open, another person's": reverse("admin:inbox_open", args=[world["notification"].pk]),
+        "inbox_open (another person's)": reverse("admin:inbox_open", args=[world["notification"].pk]),
         "notification_preferences": reverse("admin:notification_preferences"),
         "mention_suggestions": reverse("admin:mention_suggestions") + "?q=ed",
     }

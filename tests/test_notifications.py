@@ -42,6 +42,13 @@ def desk():
     return {"writer": writer, "other": other, "editor": editor, "second": second, "boss": boss, "article": article}
 
 
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_connection(monkeypatch):
+    """The worker closes its connection between jobs when it is not in autocommit: inside a test's transaction
+    (PostgreSQL) that would close the test's own."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
 def run_jobs(**options) -> None:
     """The worker's jobs, run here until none is ready (``max_tasks``: only that many)."""
     call_command("jobs_worker", batch=True, interval=0, verbosity=0, **options)

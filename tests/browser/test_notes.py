@@ -35,7 +35,9 @@ def test_a_writer_mentions_an_editor_in_a_note_and_the_editor_sees_the_inbox_bad
     log_in(page, live_server, "editor")
     expect(page.locator("#inbox-link .inbox-badge")).to_have_text("1")
     page.locator("#inbox-link").click()
+    screenshot(page, "3-inbox")
     page.get_by_role("link", name="writer mentioned you on “Tram extension: the council's figures”").click()
     expect(page.locator("#notes .note-text-shown")).to_contain_text("It differs from the budget.")
-    screenshot(page, "3-editor")
+    expect(page.locator("#inbox-link .inbox-badge")).to_have_count(0)  # opened from the inbox: read
+    screenshot(page, "4-editor")
     assert list(ArticleNote.objects.get().mentions.values_list("username", flat=True)) == ["editor"]
