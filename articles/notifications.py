@@ -249,7 +249,6 @@ def review_waiting(at=None) -> int:
                 users=editors,
                 article=article,
                 subject=f"Waiting for review for {hours} hours: “{article.title}”",
-                body="It is the oldest in the review queue." if not told else "",
                 at=now,
             )
     return told

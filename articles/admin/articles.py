@@ -110,7 +110,6 @@ class ArticleAdmin(CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin)
         "heat",
         "published_on",
         "goes_live",
-        "assigned_to",
     ]
     list_filter = [
         "status",
@@ -125,7 +124,7 @@ class ArticleAdmin(CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin)
         ("item_type", IndexedValuesFilter),
         QualityBandFilter,
     ]
-    list_select_related = ["provider", "assignee"]
+    list_select_related = ["provider"]
     search_fields = ["title", "excerpt", "provider__name", "web_url"]
     ordering = ["-published_at", "-id"]
     show_full_result_count = False

@@ -101,7 +101,6 @@ class CollabAdmin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context["note_threads"] = notes.threads(obj)
-            context["note_form"] = NoteForm()
             context["notes_add_url"] = reverse("admin:articles_article_notes_add", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
