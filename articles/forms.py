@@ -83,6 +83,15 @@ class ArticleAdminForm(KeepStoredText):
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
     )
 
+    embargo_override = UntrackedField(
+        label="Override the embargo",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Editors only, to publish before the embargo lifts: say why (e.g. the embargo was broken "
+        "elsewhere). The embargo is lifted and your reason recorded in the history.",
+    )
+
     # Asked when a change to a live story's headline, standfirst or body is saved (services.article_save).
     correction_kind = UntrackedChoiceField(
         label="Kind of change",

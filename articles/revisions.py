@@ -40,6 +40,8 @@ NOT_CONTENT = {
     "body_html",
     "go_live_at",
     "expires_at",
+    "embargo_until",
+    "embargo_reason",
     "source_file",
     "source_hash",
     "imported_at",

@@ -86,7 +86,8 @@ class ArticleChangeList(ChangeList):
 
 # The change form's sections: what a writer writes first; what came from a feed last, collapsed.
 CONTENT = ["title", "excerpt", "body", "section", "topics", "new_topics"]
-WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), "transition_comment"]
+WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), ("embargo_until", "embargo_reason")]
+WORKFLOW += ["transition_comment"]
 WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token"]
 SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", ("quality", "heat"), "published_flag"]
 SOURCE += ["provider", ("category", "item_type"), "featured_content"]

@@ -24,7 +24,7 @@ from ..forms import KeepStoredText
 from .a11y import NamedInputs
 
 # Form fields whose change is not a change of content (see WorkflowAdmin.save_related).
-SCHEDULE_FIELDS = {"go_live_at", "expires_at"}
+SCHEDULE_FIELDS = {"go_live_at", "expires_at", "embargo_until", "embargo_reason"}
 
 
 def when(value) -> str:
@@ -98,15 +98,29 @@ class WorkflowAdmin(NamedInputs):
         elif article.status == workflow.Status.PUBLISHED and article.expires_at:
             detail = f"Expires {when(article.expires_at)}"
         return format_html(
-            '<span class="status-badge status-{}" title="{}">{}</span>{}',
+            '<span class="status-badge status-{}" title="{}">{}</span>{}{}',
             key,
             detail,
             text,
             format_html(' <span class="status-detail">{}</span>', detail) if detail else "",
+            self.embargo_badge(article),
+        )
+
+    @staticmethod
+    def embargo_badge(article) -> str:
+        if not article.is_embargoed():
+            return ""
+        lifts = when(article.embargo_until)
+        return format_html(
+            ' <span class="status-badge status-embargo" title="{}">Embargo until {}</span>',
+            article.embargo_reason or f"Readers see nothing of it before {lifts}",
+            lifts,
         )
 
     @staticmethod
     def visibility_note(article) -> str:
+        if article.is_embargoed():
+            return f" It is under embargo until {when(article.embargo_until)}; readers will not see it before then."
         if article.is_scheduled():
             return f" It goes live at {when(article.go_live_at)}; readers will not see it before then."
         if article.is_expired():
@@ -166,6 +180,7 @@ class WorkflowAdmin(NamedInputs):
             )
             context["edit_refusal"] = workflow.edit_refusal(request.user, obj)
             context["status_badge"] = self.status_badge(obj)
+            context["offers_embargo_override"] = obj.is_embargoed() and workflow.may_override_embargo(request.user)
             context["latest_comment"] = obj.transitions.exclude(comment="").select_related("by").first()
             if not obj.is_live():
                 context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
@@ -222,7 +237,11 @@ class WorkflowAdmin(NamedInputs):
         name = form.data.get("_transition")
         if change and name:
             services.article_transition(
-                article=article, name=name, by=request.user, comment=form.cleaned_data.get("transition_comment") or ""
+                article=article,
+                name=name,
+                by=request.user,
+                comment=form.cleaned_data.get("transition_comment") or "",
+                embargo_override=form.cleaned_data.get("embargo_override") or "",
             )
 
     def log_addition(self, request, obj, message):
