@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import revisions, workflow
+from . import presence, revisions, workflow
 from .caching import content_changed_on_commit
 from .forms import LINE_BREAK
 from .models import (
@@ -168,6 +168,7 @@ def article_save(
         current = Article(status=Article.Status.DRAFT)
     else:
         current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
+        presence.check_lock(current.pk, by)  # another's lock first: the stale-save refusal is the last line
         if seen_token is not None and current.edit_token != seen_token:
             raise edit_conflict(current)
     reason = workflow.edit_refusal(by, current)
@@ -268,6 +269,7 @@ def article_transition(
     records the time it had and the reason.
     """
     locked = Article.objects.select_for_update().get(pk=article.pk)
+    presence.check_lock(locked.pk, by)
     transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
     at = at or timezone.now()
     dated = {}

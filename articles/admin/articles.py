@@ -17,6 +17,7 @@ from .. import workflow
 from ..forms import ArticleAdminForm
 from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
+from .presence import PresenceAdmin
 from .revisions import RevisionsAdmin
 from .workflow import ArticlePartInline, WorkflowAdmin
 
@@ -88,7 +89,7 @@ class ArticleChangeList(ChangeList):
 CONTENT = ["title", "excerpt", "body", "section", "topics", "new_topics"]
 WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), ("embargo_until", "embargo_reason")]
 WORKFLOW += ["transition_comment"]
-WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token"]
+WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token", "seen_revision"]
 SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", ("quality", "heat"), "published_flag"]
 SOURCE += ["provider", ("category", "item_type"), "featured_content"]
 RAW_IMPORT = ["source_file", ("imported_at", "source_hash"), ("conflict_file", "conflict_at"), "secured_blob"]
@@ -96,7 +97,7 @@ RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
 
 @admin.register(Article)
-class ArticleAdmin(RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
+class ArticleAdmin(PresenceAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"

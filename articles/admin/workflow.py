@@ -154,13 +154,13 @@ class WorkflowAdmin(NamedInputs):
         hidden = set()
         hidden.add("transition_comment")  # in the workflow bar at the top of the form (change_form.html)
         if obj is None:
-            hidden |= {"edit_token", "status_badge", ("edited_at", "edited_by")}
+            hidden |= {"edit_token", "seen_revision", "status_badge", ("edited_at", "edited_by")}
         if (
             obj is None or not obj.is_live() or not workflow.may_edit(request.user, obj)
         ):  # asked of an edit of a live story
             hidden |= {"correction_kind", "correction_note"}
         if obj is not None and not workflow.may_edit(request.user, obj):
-            hidden.add("edit_token")
+            hidden |= {"edit_token", "seen_revision"}
         shown = [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
@@ -282,7 +282,7 @@ class WorkflowAdmin(NamedInputs):
         for article in queryset.order_by("pk"):
             try:
                 services.article_transition(article=article, name=transition.name, by=request.user)
-            except workflow.TransitionRefused as error:
+            except ValidationError as error:  # the rules', an embargo's or a lock's
                 self.message_user(request, f"Not {transition.done}: {error.message}", messages.WARNING)
             else:
                 done.append(article)

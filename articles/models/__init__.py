@@ -11,6 +11,7 @@
 - ``imports``: the seed files the importer accepted.
 - ``revisions``: a snapshot of its content at every change.
 - ``previews``: links to one revision for people without a login, and their uses.
+- ``presence``: who has an article open in the admin now, and who holds its lock.
 - ``corrections``: the notes readers see when a live story's text changes.
 - ``site``: site-wide state shared by every process (the content version).
 """
@@ -22,6 +23,7 @@ from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
+from .presence import ArticleLock, ArticlePresence
 from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
@@ -35,6 +37,8 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleImage",
+    "ArticleLock",
+    "ArticlePresence",
     "ArticleQuerySet",
     "ArticleTransition",
     "Category",
