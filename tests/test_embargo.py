@@ -195,6 +195,10 @@ def test_the_publish_button_is_refused_then_goes_through_with_the_override(clien
     assert ArticleTransition.objects.get(article=draft).override_reason == "Minister announced it live"
 
 
-def test_the_list_shows_the_embargo_badge(client, draft):
+def test_the_list_shows_the_embargo_badge_and_filters_embargoed_stories(client, draft):
+    make_published_article("Unembargoed story")
     client.force_login(make_user("writer"))
     assert "Embargo until" in client.get(reverse("admin:articles_article_changelist")).content.decode()
+    page = client.get(reverse("admin:articles_article_changelist") + "?visibility=embargoed").content.decode()
+    assert "Zeppelin draft" in page
+    assert "Unembargoed story" not in page

@@ -7,9 +7,8 @@ lock: a plain form, then back to the change form with a message).
 """
 
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
@@ -23,7 +22,8 @@ def lock_data(lock, user) -> dict | None:
 
 
 class PresenceAdmin:
-    """Mixed into the articles' ModelAdmin: the two URLs, and what the change form shows of them."""
+    """Mixed into the articles' ModelAdmin (before ``RevisionsAdmin``, whose ``viewable_article`` it uses): the two
+    URLs, and what the change form shows of them."""
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -37,19 +37,11 @@ class PresenceAdmin:
         ]
         return own + super().get_urls()
 
-    def present_article(self, request, object_id):
-        article = self.get_object(request, unquote(object_id))
-        if article is None:
-            raise Http404("No such article.")
-        if not self.has_view_permission(request, article):
-            raise PermissionDenied
-        return article
-
     def presence_view(self, request, object_id):
         """The heartbeat: record this person here now; answer who else is, and the lock."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        article = self.present_article(request, object_id)
+        article = self.viewable_article(request, object_id)
         now = timezone.now()
         presence.presence_beat(article=article, user=request.user, at=now)
         others = presence.others_here(article, request.user, at=now)
@@ -64,7 +56,7 @@ class PresenceAdmin:
     def lock_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        article = self.present_article(request, object_id)
+        article = self.viewable_article(request, object_id)
         if not workflow.may_edit(request.user, article):
             raise PermissionDenied
         back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[article.pk])
