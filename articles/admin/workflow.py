@@ -180,7 +180,8 @@ class WorkflowAdmin(NamedInputs):
             )
             context["edit_refusal"] = workflow.edit_refusal(request.user, obj)
             context["status_badge"] = self.status_badge(obj)
-            context["offers_embargo_override"] = obj.is_embargoed() and workflow.may_override_embargo(request.user)
+            # Only editors have the Publish button; only they may override an embargo.
+            context["offers_embargo_override"] = obj.is_embargoed() and workflow.PUBLISH in context["transitions"]
             context["latest_comment"] = obj.transitions.exclude(comment="").select_related("by").first()
             if not obj.is_live():
                 context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
