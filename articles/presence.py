@@ -44,10 +44,11 @@ def when(value) -> str:
 
 
 def presence_beat(*, article: Article, user, at=None) -> None:
-    """The person has the article's form open now; entries older than ``PRESENCE_SECONDS`` go."""
+    """The person has the article's form open now. Entries older than ``PRESENCE_SECONDS``, of any article, go:
+    the table holds only the forms open now, a few rows."""
     at = at or timezone.now()
     ArticlePresence.objects.update_or_create(article=article, user=user, defaults={"seen_at": at})
-    ArticlePresence.objects.filter(article=article, seen_at__lte=at - timedelta(seconds=PRESENCE_SECONDS)).delete()
+    ArticlePresence.objects.filter(seen_at__lte=at - timedelta(seconds=PRESENCE_SECONDS)).delete()
 
 
 def presence_leave(*, article: Article, user) -> None:

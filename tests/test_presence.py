@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import presence, services
-from articles.models import Article, ArticleLock
+from articles.models import Article, ArticleLock, ArticlePresence
 from tests.support.factories import make_draft_article, make_user
 from tests.support.forms import change_url, read_form
 
@@ -44,6 +44,7 @@ def test_others_are_shown_while_their_heartbeat_is_younger_than_a_minute(time_ma
     assert 'Also open by: <span class="presence-person">Ann Writer</span>' in page
     time_machine.move_to(NOON + timedelta(seconds=60), tick=False)
     assert beat(signed_in(bob), article)["others"] == []
+    assert list(ArticlePresence.objects.values_list("user", flat=True)) == [bob.pk]  # the expired row is gone
 
 
 def test_the_heartbeat_is_a_csrf_protected_post():
