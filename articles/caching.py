@@ -23,7 +23,7 @@ list, nothing for an article page), and the site-wide *content version*.
 Other parameters (``?cb=1``, ``?utm_source=x``) are dropped before the view
 runs, so a junk query string is answered from the cache and can never show
 in a cached page's links. ``content_changed()`` replaces the version, so
-every cached page misses at once; so does a scheduled go-live or expiry time
+every cached page misses at once; so does a scheduled go-live, expiry or embargo time
 passing (the version keeps the times it was told of). Any change to what
 readers can see bumps it: the workflow services (publish, unpublish,
 archive, restore, edits), any ORM save or delete of an article, its topics,
@@ -386,7 +386,7 @@ def on_content_saved(sender, **kwargs) -> None:
     if kwargs.get("raw"):  # loaddata: fixtures, not content changes
         return
     instance = kwargs["instance"]
-    content_changed(scheduled=(getattr(instance, "go_live_at", None), getattr(instance, "expires_at", None)))
+    content_changed(scheduled=getattr(instance, "reader_moments", ()))
 
 
 def on_topics_changed(sender, action, **kwargs) -> None:

@@ -76,11 +76,26 @@ class ArticleAdminForm(KeepStoredText):
         required=False,
         help_text="The article's version when this page was opened; a save is refused if it has changed since.",
     )
+    seen_revision = UntrackedField(
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="The article's latest revision when this page was opened: the base of the three-way view of "
+        "a save refused because someone saved in between.",
+    )
     transition_comment = UntrackedField(
         label="Workflow comment",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Recorded in the history with the workflow button you press. Required to send an article back.",
+    )
+
+    embargo_override = UntrackedField(
+        label="Override the embargo",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Editors only, to publish before the embargo lifts: say why (e.g. the embargo was broken "
+        "elsewhere). The embargo is lifted and your reason recorded in the history.",
     )
 
     # Asked when a change to a live story's headline, standfirst or body is saved (services.article_save).
@@ -119,6 +134,10 @@ class ArticleAdminForm(KeepStoredText):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["edit_token"].initial = self.instance.edit_token
+            if "seen_revision" in self.fields and not self.is_bound:
+                from .presence import latest_revision_number
+
+                self.fields["seen_revision"].initial = latest_revision_number(self.instance)
         for name, label in self.LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label

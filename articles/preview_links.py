@@ -7,7 +7,7 @@ written but the log of the use (``PreviewLinkUse``). It is never cached
 robots and ``X-Robots-Tag``) and sends no Referer (the token is in its URL).
 
 Answers: 200 for a usable link; 410 with a plain message for one expired or
-revoked; 404 for an unknown (tampered) token or a link whose revision was
+revoked; 403 to anyone not signed in as staff while the story is under embargo; 404 for an unknown (tampered) token or a link whose revision was
 deleted. Every request with a known token is logged, whatever its answer.
 """
 
@@ -25,7 +25,7 @@ from . import revisions
 from .models import Article, PreviewLink, PreviewLinkUse, Revision, Topic
 from .models.previews import USER_AGENT_MAX, token_digest
 from .rendering import body_html_or_note
-from .views import article_context
+from .views import article_context, signed_in_staff
 
 
 def private(response, *, robots: bool = True):
@@ -123,6 +123,9 @@ def preview_link_page(request, token: str):
     if link.is_expired(now):
         log_use(request, link, 410)
         return plain(410, "This preview link has expired. Ask the newsroom for a new one.")
+    if not signed_in_staff(request.user) and Article.objects.embargoed(now).filter(pk=link.revision.article_id):
+        log_use(request, link, 403)
+        return plain(403, "This story is under embargo: its preview link opens once the embargo lifts.")
     log_use(request, link, 200)
     article = article_of(link.revision)
     context = article_context(request, article, preview=True) | {"preview_link": link}

@@ -42,6 +42,8 @@ NOT_CONTENT = {
     "expires_at",
     "assignee",
     "due_at",
+    "embargo_until",
+    "embargo_reason",
     "source_file",
     "source_hash",
     "imported_at",

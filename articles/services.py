@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import notifications, revisions, workflow
+from . import notifications, presence, revisions, workflow
 from .caching import content_changed_on_commit
 from .forms import LINE_BREAK
 from .models import (
@@ -168,6 +168,7 @@ def article_save(
         current = Article(status=Article.Status.DRAFT)
     else:
         current = Article.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=article.pk)
+        presence.check_lock(current.pk, by)  # another's lock first: the stale-save refusal is the last line
         if seen_token is not None and current.edit_token != seen_token:
             raise edit_conflict(current)
     reason = workflow.edit_refusal(by, current)
@@ -180,6 +181,9 @@ def article_save(
     reassigned = assignment_of(article) != assignment_of(current)
     if reassigned and not workflow.may_assign(by):
         raise ValidationError("Only editors may assign stories and set due times.", code="assign_refused")
+    if (article.embargo_until, article.embargo_reason) != (current.embargo_until, current.embargo_reason):
+        workflow.check_embargo(by, current, article.embargo_until)
+        rescheduled = True
     if not (adding or is_edit or rescheduled or reassigned):
         return article
     at = at or timezone.now()
@@ -268,18 +272,38 @@ def log(article: Article, *, by, flag: int, message: str | list, at: datetime) -
 
 @transaction.atomic
 def article_transition(
-    *, article: Article, name: str, by, comment: str = "", at: datetime | None = None, go_live_at=None
+    *,
+    article: Article,
+    name: str,
+    by,
+    comment: str = "",
+    at: datetime | None = None,
+    go_live_at=None,
+    embargo_override: str = "",
 ) -> ArticleTransition:
     """Move the article along one transition, if the rules allow it; record it in history and the admin log.
 
     Publishing an article with no publication date dates it with the moment it
     goes live: its go-live time when that is still to come (``go_live_at``, or
     the one stored), else now.
+
+    Publishing a story under embargo is refused unless it goes live at or
+    after the lift, or an editor overrides the embargo with a reason
+    (``embargo_override``): the embargo is then lifted, and the transition
+    records the time it had and the reason.
     """
     locked = Article.objects.select_for_update().get(pk=article.pk)
+    presence.check_lock(locked.pk, by)
     transition = workflow.check_transition(user=by, article=locked, name=name, comment=comment)
     at = at or timezone.now()
     dated = {}
+    overridden = {}
+    if transition.target == Article.Status.PUBLISHED:
+        refused = workflow.embargo_refusal(by, locked, at=at, go_live_at=go_live_at, override=embargo_override)
+        if refused:
+            raise workflow.TransitionRefused(refused, code="embargo_refused")
+        if workflow.breaks_embargo(locked, at=at, go_live_at=go_live_at):
+            overridden = {"embargo_overridden": locked.embargo_until, "override_reason": embargo_override.strip()}
     if transition.target == Article.Status.PUBLISHED and locked.published_at is None:
         # An undated story would sink below every dated one: it is dated the moment it goes live.
         goes_live = go_live_at or locked.go_live_at
@@ -293,11 +317,13 @@ def article_transition(
         by=by,
         at=at,
         comment=comment.strip(),
+        **overridden,
     )
+    lifted = {"embargo_until": None} if overridden else {}
     Article.objects.filter(pk=locked.pk).update(
-        status=transition.target, version=F("version") + 1, updated_at=at, **dated
+        status=transition.target, version=F("version") + 1, updated_at=at, **dated, **lifted
     )
-    content_changed_on_commit(scheduled=(locked.go_live_at, locked.expires_at))  # update() sends no signal
+    content_changed_on_commit(scheduled=locked.reader_moments)  # update() sends no signal
     if dated:
         refresh_search_index([locked.pk])  # the index is keyed by the publication time
     article.status = transition.target
@@ -307,6 +333,9 @@ def article_transition(
     message = f"{transition.label}: {record}."
     if record.comment:
         message += f" Comment: {record.comment}"
+    if overridden:
+        article.embargo_until = None
+        message += f" Embargo until {record.embargo_overridden.isoformat()} overridden: {record.override_reason}"
     log(locked, by=by, flag=CHANGE, message=message, at=at)
     revisions.record(locked, kind=Revision.Kind.TRANSITION, by=by, at=at, skip_unchanged=False, transition=record)
     notifications.transition_made(record, locked)
@@ -325,12 +354,20 @@ def article_publish(
     go_live_at: datetime | None = None,
     expires_at: datetime | None = None,
     comment: str = "",
+    embargo_override: str = "",
 ) -> ArticleTransition:
-    """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time."""
+    """Publish now, or at ``go_live_at``; hide again from ``expires_at``. Readers' pages check both at read time.
+
+    Under embargo: see ``article_transition`` (``embargo_override``)."""
     if go_live_at or expires_at:
         workflow.check_schedule(by, go_live_at, expires_at)
     record = article_transition(
-        article=article, name=workflow.PUBLISH.name, by=by, comment=comment, go_live_at=go_live_at
+        article=article,
+        name=workflow.PUBLISH.name,
+        by=by,
+        comment=comment,
+        go_live_at=go_live_at,
+        embargo_override=embargo_override,
     )
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at

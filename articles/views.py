@@ -309,11 +309,15 @@ def article_detail(request, pk, slug):
     return render(request, "articles/detail.html", article_context(request, article, preview=False))
 
 
+def signed_in_staff(user) -> bool:
+    """Staff signed in who may view articles: who may see a story readers may not (yet)."""
+    return bool(user.is_active and user.is_staff and user.has_perm("articles.view_article"))
+
+
 @require_safe
 def article_preview(request, pk):
     """Any article, as readers would see it, for staff who may view articles; 404 for everyone else."""
-    user = request.user
-    if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
+    if not signed_in_staff(request.user):
         raise Http404("No such page.")
     article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
     response = render(request, "articles/detail.html", article_context(request, article, preview=True))

@@ -10,6 +10,8 @@ happen in ``articles.services``. docs/WORKFLOW.md has the permission matrix.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import Article
 
@@ -112,6 +114,47 @@ def check_schedule(user, go_live_at, expires_at) -> None:
                 )
             }
         )
+
+
+def may_override_embargo(user) -> bool:
+    """Breaking an embargo is an editor's decision, never a writer's."""
+    return may_schedule(user)
+
+
+def check_embargo(user, current: Article, until) -> None:
+    """Raise ScheduleRefused unless the user may set the embargo time ``until`` on ``current`` (as stored).
+
+    Anyone who may edit may put a story under embargo, or make its embargo
+    later; only editors may lift one or bring it forward.
+    """
+    if current.embargo_until is None or may_override_embargo(user):
+        return
+    if until is None or until < current.embargo_until:
+        raise ScheduleRefused(
+            {"embargo_until": ValidationError("Only editors may lift or shorten an embargo.", code="embargo_refused")}
+        )
+
+
+def breaks_embargo(article: Article, *, at, go_live_at=None) -> bool:
+    """Whether publishing ``article`` at ``at`` (going live at ``go_live_at`` or its own) would precede its embargo."""
+    goes_live = go_live_at or article.go_live_at or at
+    return article.is_embargoed(at) and goes_live < article.embargo_until
+
+
+def embargo_refusal(user, article: Article, *, at, go_live_at=None, override: str = "") -> str | None:
+    """Why publishing ``article`` now would break its embargo, or None: not embargoed, going live at or
+    after the lift, or an editor's override with a reason (``override``)."""
+    if not breaks_embargo(article, at=at, go_live_at=go_live_at):
+        return None
+    lifts = date_format(timezone.localtime(article.embargo_until), "DATETIME_FORMAT")
+    if not may_override_embargo(user):
+        return f"“{article}” is under embargo until {lifts}: only editors may publish it before then."
+    if not override.strip():
+        return (
+            f"“{article}” is under embargo until {lifts}. Publish it with a go-live time at or after then, "
+            "or give a reason to override the embargo (it is lifted, and your reason recorded)."
+        )
+    return None
 
 
 def edit_refusal(user, article: Article | None) -> str | None:

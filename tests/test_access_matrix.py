@@ -11,11 +11,14 @@ in prose are in docs/WORKFLOW.md ("Who may do what"): writers see every
 article, other writers' drafts included.
 """
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleNote, Correction, Notification, Picture, PreviewLink, SeedFile
@@ -66,6 +69,8 @@ PUBLIC = {
     "preview link": (200, 200, 200, 200),
     "preview link, tampered": (404, 404, 404, 404),
     "preview link, revoked": (410, 410, 410, 410),
+    # Under embargo (issue 15): nothing for anyone not signed in as staff.
+    "preview link, embargoed": (403, 200, 200, 200),
 }
 
 # Admin pages, by URL name: (anonymous, writer, editor, superuser). 403 is the
@@ -103,6 +108,13 @@ ADMIN = {
     "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
     "articles_article_preview_link_revoke (GET)": (LOGIN, 405, 405, 405),
     "articles_article_preview_link_revoke": (LOGIN, 403, 302, 302),
+    # Presence (issue 15): the change form's heartbeat, by POST, for whoever may view the article; its lock, for
+    # whoever may edit it (writers: drafts only).
+    "articles_article_presence (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_presence": (LOGIN, 200, 200, 200),
+    "articles_article_lock (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_lock, live": (LOGIN, 403, 302, 302),
+    "articles_article_lock, draft": (LOGIN, 302, 302, 302),
     # Corrections (issue 13): written with the save they go with; everyone who sees articles reads them, nobody
     # adds, changes or deletes one here, superusers included (append-only).
     "articles_correction_changelist": (LOGIN, 200, 200, 200),
@@ -208,11 +220,16 @@ def build_world() -> dict:
     link, token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
     revoked, revoked_token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
     PreviewLink.objects.filter(pk=revoked.pk).update(revoked_at=revoked.created_at)
+    embargoed = make_published_article("Embargoed matrix story", embargo_until=timezone.now() + timedelta(days=1))
+    embargoed.title += ", edited"
+    services.article_save(article=embargoed, by=make_user("editor"), seen_token=None, is_edit=True)
+    _, embargoed_token = PreviewLink.create(revision=embargoed.revisions.latest("number"), by=None)
     return {
         "note": ArticleNote.objects.create(article=draft, text="A note for the desk"),
         "notification": Notification.objects.create(
             user=make_user("editor"), kind=Notification.Kind.ASSIGNED, event="test", subject="Someone else's"
         ),
+        "embargoed_token": embargoed_token,
         "preview_link": link,
         "preview_token": token,
         "revoked_token": revoked_token,
@@ -274,6 +291,7 @@ def public_requests(world) -> dict[str, str]:
         "preview link": reverse("articles:preview_link", args=[world["preview_token"]]),
         "preview link, tampered": reverse("articles:preview_link", args=[tampered(world["preview_token"])]),
         "preview link, revoked": reverse("articles:preview_link", args=[world["revoked_token"]]),
+        "preview link, embargoed": reverse("articles:preview_link", args=[world["embargoed_token"]]),
     }  # fmt: skip
 
 
@@ -351,6 +369,12 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     for name, article in (("live", live), ("draft", draft)):
         url = reverse("admin:articles_article_revisions_revert", args=[article.pk, 1])
         requests[f"articles_article_revisions_revert, {name}"] = ("post", url, {"edit_token": article.edit_token})
+    requests["articles_article_presence (GET)"] = ("get", reverse("admin:articles_article_presence", args=[draft.pk]))
+    requests["articles_article_presence"] = ("post", reverse("admin:articles_article_presence", args=[draft.pk]))
+    requests["articles_article_lock (GET)"] = ("get", reverse("admin:articles_article_lock", args=[draft.pk]))
+    for name, article in (("live", live), ("draft", draft)):
+        url = reverse("admin:articles_article_lock", args=[article.pk])
+        requests[f"articles_article_lock, {name}"] = ("post", url, {"action": "take"})
     requests["logout (GET)"] = ("get", reverse("admin:logout"))
     requests["logout"] = ("post", reverse("admin:logout"))
     return requests

@@ -38,6 +38,7 @@ from articles.models import (
     ArticleAuthor,
     ArticleImage,
     ArticleNote,
+    ArticlePresence,
     ArticleTransition,
     Category,
     Correction,
@@ -446,6 +447,7 @@ def test_the_parts_of_an_article_are_what_this_file_thinks():
         PreviewLinkUse,
         Correction,
         ArticleNote,
+        ArticlePresence,
     }
 
 
@@ -471,6 +473,7 @@ def test_a_part_of_an_article_has_no_admin_page_that_writes_it(client, role, mod
         Revision: lambda: revisions.record(live, kind=Revision.Kind.EDITED),
         ArticleNote: lambda: ArticleNote.objects.create(article=live, text="For the desk"),
         PreviewLink: lambda: PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0],
+        ArticlePresence: lambda: ArticlePresence.objects.create(article=live, user=make_user("writer"), seen_at=NOW),
         PreviewLinkUse: lambda: PreviewLinkUse.objects.create(
             link=PreviewLink.create(revision=revisions.record(live, kind=Revision.Kind.EDITED), by=None)[0], status=200
         ),

@@ -1,4 +1,4 @@
-"""Readers see only live articles: published, past go-live, not expired. On every public URL."""
+"""Readers see only live articles: published, past go-live, not expired, not under embargo. On every public URL."""
 
 import xml.etree.ElementTree as ET
 from datetime import UTC
@@ -12,6 +12,7 @@ from tests.support.factories import hidden_articles, make_provider, make_publish
 pytestmark = pytest.mark.django_db
 
 HIDDEN_WORDS = ["Hidden draft", "Hidden review", "Hidden archived", "Hidden scheduled", "Hidden expired"]
+HIDDEN_WORDS += ["Hidden embargoed", "Pointer to embargoed", "Correction of embargoed"]
 SECRET_NAMES = ["Secret Topic Name", "Secret Source Name", "secretcategory", "secrettype", "Secret desk note"]
 
 
@@ -27,6 +28,12 @@ def site():
     )
     for article in [live, *hidden.values()]:  # notes are the desk's, on live stories too (issue 15)
         ArticleNote.objects.create(article=article, text=f"Secret desk note on {article.pk}, @nobody")
+    embargoed = hidden["embargoed"]
+    # Related coverage on a live story pointing to the embargoed one, by its source address and by its page here.
+    live.related_links.create(title="Pointer to embargoed source", web_url=embargoed.web_url, position=5)
+    page = "https://testserver" + embargoed.get_absolute_url()
+    live.related_links.create(title="Pointer to embargoed page", web_url=page, position=6)
+    embargoed.corrections.create(kind="correction", note="Correction of embargoed story")
     return {"live": live, "hidden": hidden, "shared": shared, "secret": secret, "hidden_source": hidden_source}
 
 
@@ -62,6 +69,10 @@ def public_urls(site) -> list[str]:
         reverse("articles:api_list"),
         reverse("articles:api_list") + "?ordering=heat",
         reverse("articles:api_detail", args=[live.pk]),
+        reverse("articles:corrections"),
+        reverse("articles:corrections_rss"),
+        reverse("articles:corrections_atom"),
+        reverse("articles:search") + "?q=embargoed",
     ]
 
 
@@ -77,14 +88,14 @@ def test_no_public_url_shows_a_hidden_article_or_its_topic_source_or_category(cl
             assert article.get_absolute_url() not in text, url
 
 
-@pytest.mark.parametrize("kind", ["draft", "review", "archived", "scheduled", "expired"])
+@pytest.mark.parametrize("kind", ["draft", "review", "archived", "scheduled", "expired", "embargoed"])
 def test_hidden_article_page_answers_404(client, site, kind):
     article = site["hidden"][kind]
     assert client.get(article.get_absolute_url()).status_code == 404
     assert client.get(reverse("articles:api_detail", args=[article.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("kind", ["draft", "review", "archived", "scheduled", "expired"])
+@pytest.mark.parametrize("kind", ["draft", "review", "archived", "scheduled", "expired", "embargoed"])
 def test_hidden_article_preview_answers_404_to_anonymous_readers(client, site, kind):
     assert client.get(reverse("articles:preview", args=[site["hidden"][kind].pk])).status_code == 404
 

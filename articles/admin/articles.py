@@ -18,6 +18,7 @@ from ..forms import ArticleAdminForm
 from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
 from .collab import AssignmentFilter, CollabAdmin
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
+from .presence import PresenceAdmin
 from .revisions import RevisionsAdmin
 from .workflow import ArticlePartInline, WorkflowAdmin
 
@@ -87,8 +88,9 @@ class ArticleChangeList(ChangeList):
 
 # The change form's sections: what a writer writes first; what came from a feed last, collapsed.
 CONTENT = ["title", "excerpt", "body", "section", "topics", "new_topics"]
-WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), ("assignee", "due_at"), "transition_comment"]
-WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token"]
+WORKFLOW = ["status_badge", "published_at", ("go_live_at", "expires_at"), ("embargo_until", "embargo_reason")]
+WORKFLOW += [("assignee", "due_at"), "transition_comment"]
+WORKFLOW += ["slug", ("edited_at", "edited_by"), "edit_token", "seen_revision"]
 SOURCE = ["web_url", "original_url", "amp_web_url", "cdn_amp_web_url", ("quality", "heat"), "published_flag"]
 SOURCE += ["provider", ("category", "item_type"), "featured_content"]
 RAW_IMPORT = ["source_file", ("imported_at", "source_hash"), ("conflict_file", "conflict_at"), "secured_blob"]
@@ -96,7 +98,7 @@ RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
 
 @admin.register(Article)
-class ArticleAdmin(CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
+class ArticleAdmin(PresenceAdmin, CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"

@@ -115,7 +115,13 @@ class VisibilityFilter(admin.SimpleListFilter):
     parameter_name = "visibility"
 
     def lookups(self, request, model_admin):
-        return [("live", "Live"), ("scheduled", "Scheduled"), ("expired", "Expired"), ("hidden", "Not published")]
+        return [
+            ("live", "Live"),
+            ("scheduled", "Scheduled"),
+            ("expired", "Expired"),
+            ("embargoed", "Under embargo"),
+            ("hidden", "Not published"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -125,6 +131,8 @@ class VisibilityFilter(admin.SimpleListFilter):
             return queryset.scheduled()
         if value == "expired":
             return queryset.expired()
+        if value == "embargoed":
+            return queryset.embargoed()
         if value == "hidden":
             return queryset.exclude(status=Article.Status.PUBLISHED)
         return queryset

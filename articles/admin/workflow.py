@@ -23,8 +23,9 @@ from .. import services, workflow
 from ..forms import KeepStoredText
 from .a11y import NamedInputs
 
-# Form fields whose change is not a change of content (see WorkflowAdmin.save_related): the schedule, the assignment.
-SCHEDULE_FIELDS = {"go_live_at", "expires_at", "assignee", "due_at"}
+# Form fields whose change is not a change of content (see WorkflowAdmin.save_related): the schedule, the
+# embargo, the assignment.
+SCHEDULE_FIELDS = {"go_live_at", "expires_at", "embargo_until", "embargo_reason", "assignee", "due_at"}
 
 
 def when(value) -> str:
@@ -98,15 +99,29 @@ class WorkflowAdmin(NamedInputs):
         elif article.status == workflow.Status.PUBLISHED and article.expires_at:
             detail = f"Expires {when(article.expires_at)}"
         return format_html(
-            '<span class="status-badge status-{}" title="{}">{}</span>{}',
+            '<span class="status-badge status-{}" title="{}">{}</span>{}{}',
             key,
             detail,
             text,
             format_html(' <span class="status-detail">{}</span>', detail) if detail else "",
+            self.embargo_badge(article),
+        )
+
+    @staticmethod
+    def embargo_badge(article) -> str:
+        if not article.is_embargoed():
+            return ""
+        lifts = when(article.embargo_until)
+        return format_html(
+            ' <span class="status-badge status-embargo" title="{}">Embargo until {}</span>',
+            article.embargo_reason or f"Readers see nothing of it before {lifts}",
+            lifts,
         )
 
     @staticmethod
     def visibility_note(article) -> str:
+        if article.is_embargoed():
+            return f" It is under embargo until {when(article.embargo_until)}; readers will not see it before then."
         if article.is_scheduled():
             return f" It goes live at {when(article.go_live_at)}; readers will not see it before then."
         if article.is_expired():
@@ -140,13 +155,13 @@ class WorkflowAdmin(NamedInputs):
         hidden = set()
         hidden.add("transition_comment")  # in the workflow bar at the top of the form (change_form.html)
         if obj is None:
-            hidden |= {"edit_token", "status_badge", ("edited_at", "edited_by")}
+            hidden |= {"edit_token", "seen_revision", "status_badge", ("edited_at", "edited_by")}
         if (
             obj is None or not obj.is_live() or not workflow.may_edit(request.user, obj)
         ):  # asked of an edit of a live story
             hidden |= {"correction_kind", "correction_note"}
         if obj is not None and not workflow.may_edit(request.user, obj):
-            hidden.add("edit_token")
+            hidden |= {"edit_token", "seen_revision"}
         shown = [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
@@ -166,6 +181,8 @@ class WorkflowAdmin(NamedInputs):
             )
             context["edit_refusal"] = workflow.edit_refusal(request.user, obj)
             context["status_badge"] = self.status_badge(obj)
+            # Only editors have the Publish button; only they may override an embargo.
+            context["offers_embargo_override"] = obj.is_embargoed() and workflow.PUBLISH in context["transitions"]
             context["latest_comment"] = obj.transitions.exclude(comment="").select_related("by").first()
             if not obj.is_live():
                 context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
@@ -222,7 +239,11 @@ class WorkflowAdmin(NamedInputs):
         name = form.data.get("_transition")
         if change and name:
             services.article_transition(
-                article=article, name=name, by=request.user, comment=form.cleaned_data.get("transition_comment") or ""
+                article=article,
+                name=name,
+                by=request.user,
+                comment=form.cleaned_data.get("transition_comment") or "",
+                embargo_override=form.cleaned_data.get("embargo_override") or "",
             )
 
     def log_addition(self, request, obj, message):
@@ -263,7 +284,7 @@ class WorkflowAdmin(NamedInputs):
         for article in queryset.order_by("pk"):
             try:
                 services.article_transition(article=article, name=transition.name, by=request.user)
-            except workflow.TransitionRefused as error:
+            except ValidationError as error:  # the rules', an embargo's or a lock's
                 self.message_user(request, f"Not {transition.done}: {error.message}", messages.WARNING)
             else:
                 done.append(article)

@@ -11,6 +11,7 @@
 - ``imports``: the seed files the importer accepted.
 - ``revisions``: a snapshot of its content at every change.
 - ``previews``: links to one revision for people without a login, and their uses.
+- ``presence``: who has an article open in the admin now, and who holds its lock.
 - ``corrections``: the notes readers see when a live story's text changes.
 - ``notes``: the desk's notes on an article, with mentions (admin only).
 - ``notifications``: what people are told (inbox and mail) and which kinds they want.
@@ -26,6 +27,7 @@ from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .notes import ArticleNote
 from .notifications import Notification, NotificationPreference
+from .presence import ArticleLock, ArticlePresence
 from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
@@ -39,7 +41,9 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleImage",
+    "ArticleLock",
     "ArticleNote",
+    "ArticlePresence",
     "ArticleQuerySet",
     "ArticleTransition",
     "Category",

@@ -144,6 +144,22 @@ class Article(models.Model):
         blank=True,
         help_text="When the story should be ready; a draft or story in review past it is overdue. Set by editors.",
     )
+    # Embargo (issue 15): distinct from go-live, which an editor may move; an embargo is a promise to a source.
+    embargo_until = models.DateTimeField(
+        "embargo until",
+        null=True,
+        blank=True,
+        help_text=(
+            "Nothing about the story reaches readers (pages, search, feeds, sitemaps, API, preview links) before "
+            "this time, whatever its status and go-live time. Publishing before it needs an editor's override."
+        ),
+    )
+    embargo_reason = models.CharField(
+        "embargo reason",
+        max_length=500,
+        blank=True,
+        help_text="Who set the embargo and on what terms, e.g. “Journal embargo: lifts Thursday 16:00 London time”.",
+    )
     version = models.PositiveIntegerField(
         "version",
         default=0,
@@ -229,6 +245,7 @@ class Article(models.Model):
             models.Index(fields=["provider", "status", "-published_at"], name="article_provider_published"),
             models.Index(fields=["item_type"], name="article_type"),
             models.Index(fields=["due_at"], name="article_due_at", condition=models.Q(due_at__isnull=False)),
+            models.Index(fields=["embargo_until"], name="article_embargo_until"),  # the few under embargo now
         ]
         constraints = [
             # A constraint rather than unique=True: on PostgreSQL that would add a second
@@ -284,6 +301,7 @@ class Article(models.Model):
             self.status == self.Status.PUBLISHED
             and (self.go_live_at is None or self.go_live_at <= now)
             and (self.expires_at is None or self.expires_at > now)
+            and not self.is_embargoed(now)
         )
 
     is_live.boolean = True
@@ -293,6 +311,15 @@ class Article(models.Model):
     def edit_token(self) -> str:
         """Changes whenever a person or the import writes the article; a form carries the one it was opened with."""
         return f"{self.version}.{self.imported_at.isoformat() if self.imported_at else '-'}"
+
+    def is_embargoed(self, at=None) -> bool:
+        """Under embargo: nothing about it reaches readers yet, whatever its status."""
+        return self.embargo_until is not None and self.embargo_until > (at or timezone.now())
+
+    @property
+    def reader_moments(self) -> tuple:
+        """The times at which what readers see of it changes by itself (for the page cache's expiry)."""
+        return (self.go_live_at, self.expires_at, self.embargo_until)
 
     def is_scheduled(self, at=None) -> bool:
         return (

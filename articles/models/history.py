@@ -35,6 +35,15 @@ class ArticleTransition(models.Model):
     )
     at = models.DateTimeField("at", default=timezone.now, help_text="When the transition happened.")
     comment = models.TextField("comment", blank=True, help_text="Why, in the person's words; required to send back.")
+    embargo_overridden = models.DateTimeField(
+        "embargo overridden",
+        null=True,
+        blank=True,
+        help_text="The embargo time an editor published before, lifting the embargo; empty when none was broken.",
+    )
+    override_reason = models.TextField(
+        "override reason", blank=True, help_text="Why the editor published before the embargo lifted."
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -24,6 +24,10 @@ def expired_at(at) -> Q:
     return Q(status=Status.PUBLISHED, expires_at__lte=at)
 
 
+def embargoed_at(at) -> Q:
+    return Q(embargo_until__gt=at)
+
+
 IN_CONFLICT = ~Q(conflict_file="")
 
 
@@ -34,13 +38,18 @@ def overdue_at(at) -> Q:
 
 class ArticleQuerySet(models.QuerySet):
     def published(self, at=None):
-        """What readers may see: published, past its go-live time, not yet expired."""
+        """What readers may see: published, past its go-live time, not yet expired, not under embargo."""
         now = at or timezone.now()
         return self.filter(
             Q(go_live_at__isnull=True) | Q(go_live_at__lte=now),
             Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
             status=Status.PUBLISHED,
         )
+
+    def embargoed(self, at=None):
+        """Under embargo now: readers may see nothing about these, whatever their status."""
+        return self.filter(embargoed_at(at or timezone.now()))
 
     def in_topics(self, *topics):
         """Articles filed under any of ``topics``.
@@ -88,7 +97,7 @@ class ArticleQuerySet(models.QuerySet):
         """With what the article page shows besides: the source's logos, the related coverage and its sources."""
         from .related import RelatedLink
 
-        related = RelatedLink.objects.select_related("provider")
+        related = RelatedLink.objects.for_readers().select_related("provider")
         return self.for_cards().prefetch_related(
             "provider__logos", models.Prefetch("related_links", queryset=related), self.byline(), self.corrections()
         )
@@ -99,7 +108,8 @@ class ArticleQuerySet(models.QuerySet):
         from .related import RelatedLink
 
         images = RelatedLinkImage.objects.select_related("picture")  # renditions ready to use: no query of their own
-        related = RelatedLink.objects.select_related("provider").prefetch_related(models.Prefetch("images", images))
+        related = RelatedLink.objects.for_readers().select_related("provider")
+        related = related.prefetch_related(models.Prefetch("images", images))
         return self.for_cards().prefetch_related(
             models.Prefetch("related_links", queryset=related), self.byline(), self.corrections()
         )

@@ -1,10 +1,28 @@
 """Related coverage: other outlets' stories about the same news."""
 
 from django.db import models
+from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import Contains
+from django.utils import timezone
 
 from .article import Article
 from .keys import URL_MAX_LENGTH
 from .sources import Provider
+
+
+class RelatedLinkQuerySet(models.QuerySet):
+    def for_readers(self, at=None):
+        """Without the links to a story under embargo: its address or its page here (``/news/<id>-``).
+
+        An EXISTS on the few embargoed articles (an index), not a join: its
+        cost does not grow with the archive.
+        """
+        embargoed = Article.objects.embargoed(at or timezone.now())
+        page = Concat(models.Value("/news/"), Cast("pk", models.CharField()), models.Value("-"))
+        points_here = models.Q(web_url=models.OuterRef("web_url")) | models.Q(
+            Contains(models.OuterRef("web_url"), page)
+        )
+        return self.exclude(models.Exists(embargoed.filter(points_here)))
 
 
 class RelatedLink(models.Model):
@@ -25,6 +43,8 @@ class RelatedLink(models.Model):
     provider_data = models.JSONField("provider as given", null=True, blank=True)
     quality = models.IntegerField("quality", null=True, blank=True)
     extra = models.JSONField("other seed data", default=dict, blank=True, help_text="Unmodelled keys, kept.")
+
+    objects = RelatedLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -124,4 +124,7 @@ def hidden_articles(**common) -> dict[str, Article]:
         "archived": make_published_article("Hidden archived story", status=Article.Status.ARCHIVED, **common),
         "scheduled": make_published_article("Hidden scheduled story", go_live_at=now + timedelta(days=1), **common),
         "expired": make_published_article("Hidden expired story", expires_at=now - timedelta(minutes=1), **common),
+        "embargoed": make_published_article(
+            "Hidden embargoed story", embargo_until=now + timedelta(days=1), embargo_reason="Journal", **common
+        ),
     }
