@@ -22,6 +22,7 @@ from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
 from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
+from .pending import PendingChange
 from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
 from .related import RelatedLink
@@ -41,6 +42,7 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "Image",
+    "PendingChange",
     "Picture",
     "PreviewLink",
     "PreviewLinkUse",
