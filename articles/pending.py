@@ -135,7 +135,12 @@ def allowed_transitions(user, pending: PendingChange) -> list[workflow.Transitio
 def check_transition(user, pending: PendingChange, name: str, comment: str = "") -> workflow.Transition:
     transition = TRANSITIONS.get(name)
     if transition is None:
-        raise PendingRefused(f"There is no transition called “{name}”.", code="unknown_transition")
+        known = workflow.TRANSITIONS.get(name)
+        reason = known and not workflow.user_may(user, known) and workflow.refusal(user, pending, known)
+        raise PendingRefused(
+            reason or f"“{name}” is not a move of a pending change: publish or discard the change first.",
+            code="unknown_transition",
+        )
     reason = workflow.refusal(user, pending, transition, comment)
     if reason:
         raise PendingRefused(reason.replace("articles can be", "changes can be"), code="transition_refused")

@@ -96,8 +96,13 @@ ADMIN = {
     "articles_article_revisions": (LOGIN, 200, 200, 200),
     "articles_article_revisions_compare": (LOGIN, 200, 200, 200),
     "articles_article_revisions_revert (GET)": (LOGIN, 405, 405, 405),
-    "articles_article_revisions_revert, live": (LOGIN, 403, 302, 302),
+    # A writer's revert of a live story is a pending change (articles.pending).
+    "articles_article_revisions_revert, live": (LOGIN, 302, 302, 302),
     "articles_article_revisions_revert, draft": (LOGIN, 302, 302, 302),
+    # Discarding a live story's pending change: a POST, by an editor or the change's author (else refused with a
+    # message on the change form).
+    "articles_article_pending_discard (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_pending_discard": (LOGIN, 302, 302, 302),
     # Preview links: made and revoked by editors only, by POST; the list is on the revisions page.
     "articles_article_preview_link_create (GET)": (LOGIN, 405, 405, 405),
     "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
@@ -320,6 +325,9 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     for name, article in (("live", live), ("draft", draft)):
         url = reverse("admin:articles_article_revisions_revert", args=[article.pk, 1])
         requests[f"articles_article_revisions_revert, {name}"] = ("post", url, {"edit_token": article.edit_token})
+    discard = reverse("admin:articles_article_pending_discard", args=[live.pk])
+    requests["articles_article_pending_discard (GET)"] = ("get", discard)
+    requests["articles_article_pending_discard"] = ("post", discard)
     requests["logout (GET)"] = ("get", reverse("admin:logout"))
     requests["logout"] = ("post", reverse("admin:logout"))
     return requests
