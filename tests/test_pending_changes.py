@@ -51,13 +51,16 @@ def test_a_writers_edit_of_a_live_story_is_pending_and_readers_keep_the_live_ver
     assert "Live headline" in text(public)
     assert "Pending headline" not in text(public)
     for url in (
-        "/feeds/latest/",
-        "/sitemap.xml",
-        "/api/articles/",
-        f"/api/articles/{article.pk}/",
-        "/search/?q=Pending",
+        "/feeds/latest.rss",
+        "/feeds/latest.atom",
+        "/api/news/",
+        f"/api/news/{article.pk}/",
+        "/sitemap-news.xml",
+        "/search/?q=headline",
     ):
-        assert "Pending headline" not in client.get(url).content.decode(), url
+        content = client.get(url).content.decode()
+        assert "Live headline" in content, url
+        assert "Pending headline" not in content, url
 
 
 def test_the_writer_continues_the_pending_change_and_its_parts_keep_their_forms(client):
