@@ -155,6 +155,17 @@ class Rollback(Exception):
 
 
 @contextmanager
+def rolled_back():
+    """A savepoint that is always rolled back: what is written in it is read there, then undone."""
+    try:
+        with transaction.atomic():
+            yield
+            raise Rollback
+    except Rollback:
+        pass
+
+
+@contextmanager
 def sandbox(article: Article):
     """A savepoint that is always rolled back, with the article's pending change (if any) applied in it.
 
@@ -164,16 +175,12 @@ def sandbox(article: Article):
     caches are not touched by looking at a pending change.
     """
     box = SimpleNamespace(article=article, pending=None, content=None, live=None)
-    try:
-        with transaction.atomic():
-            box.live = Article.objects.get(pk=article.pk)
-            box.pending = PendingChange.objects.filter(article=box.live).first()
-            if box.pending is not None:
-                apply(article.pk, box.pending.snapshot)
-            yield box
-            raise Rollback
-    except Rollback:
-        pass
+    with rolled_back():
+        box.live = Article.objects.get(pk=article.pk)
+        box.pending = PendingChange.objects.filter(article=box.live).first()
+        if box.pending is not None:
+            apply(article.pk, box.pending.snapshot)
+        yield box
 
 
 def capture(box) -> None:

@@ -17,8 +17,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 
-from articles import services
-from articles.models import Article, Correction, Picture, PreviewLink, SeedFile
+from articles import revisions, services
+from articles.models import Article, Correction, FeedConflict, Picture, PreviewLink, SeedFile
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -103,6 +103,10 @@ ADMIN = {
     # message on the change form).
     "articles_article_pending_discard (GET)": (LOGIN, 405, 405, 405),
     "articles_article_pending_discard": (LOGIN, 302, 302, 302),
+    # A conflict with a newer seed file (articles.conflicts): everyone who sees the article compares; who may change
+    # the live story settles it (the form's POST).
+    "articles_article_conflict": (LOGIN, 200, 200, 200),
+    "articles_article_conflict, settle": (LOGIN, 403, 302, 302),
     # Preview links: made and revoked by editors only, by POST; the list is on the revisions page.
     "articles_article_preview_link_create (GET)": (LOGIN, 405, 405, 405),
     "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
@@ -201,6 +205,9 @@ def build_world() -> dict:
     link, token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
     revoked, revoked_token = PreviewLink.create(revision=live.revisions.get(number=1), by=None)
     PreviewLink.objects.filter(pk=revoked.pk).update(revoked_at=revoked.created_at)
+    FeedConflict.objects.create(
+        article=live, source_file="newer.md", content_hash="0" * 64, data=revisions.pack(revisions.snapshot(live.pk))[1]
+    )
     return {
         "preview_link": link,
         "preview_token": token,
@@ -325,6 +332,12 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     for name, article in (("live", live), ("draft", draft)):
         url = reverse("admin:articles_article_revisions_revert", args=[article.pk, 1])
         requests[f"articles_article_revisions_revert, {name}"] = ("post", url, {"edit_token": article.edit_token})
+    requests["articles_article_conflict"] = ("get", reverse("admin:articles_article_conflict", args=[live.pk]))
+    requests["articles_article_conflict, settle"] = (
+        "post",
+        reverse("admin:articles_article_conflict", args=[live.pk]),
+        {"_keep": "1"},
+    )
     discard = reverse("admin:articles_article_pending_discard", args=[live.pk])
     requests["articles_article_pending_discard (GET)"] = ("get", discard)
     requests["articles_article_pending_discard"] = ("post", discard)

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from .. import workflow
 from ..forms import ArticleAdminForm
 from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
+from .conflicts import ConflictsAdmin
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
 from .pending import PendingAdmin
 from .revisions import RevisionsAdmin
@@ -96,7 +97,7 @@ RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
 
 @admin.register(Article)
-class ArticleAdmin(PendingAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
+class ArticleAdmin(PendingAdmin, ConflictsAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"

@@ -80,6 +80,12 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         },
         now,
     )
+    # The conflicting files' versions, for the admin's conflict screen (articles.conflicts).
+    conflicts = [(existing[record.web_url].pk, record) for record in by_outcome[Outcome.CONFLICT]]
+    if conflicts or updated:
+        from ..conflicts import keep_feed_versions  # it builds on this module
+
+        keep_feed_versions(conflicts, [article_id for article_id, _ in updated], ids, now)
     if updated:
         updated_ids = [article_id for article_id, _ in updated]
         # The parts the newer files replace, deleted as rows (children first), not object by object: the ORM's

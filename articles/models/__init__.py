@@ -17,6 +17,7 @@
 
 from .article import Article
 from .authors import ArticleAuthor
+from .conflicts import FeedConflict
 from .corrections import Correction
 from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
@@ -41,6 +42,7 @@ __all__ = [
     "Category",
     "ContentVersion",
     "Correction",
+    "FeedConflict",
     "Image",
     "PendingChange",
     "Picture",
