@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from django.contrib.admin.models import CHANGE
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import revisions, services, workflow
@@ -53,6 +54,10 @@ PUBLISH = workflow.Transition(
     "publish", "Publish changes", "published", (Status.DRAFT, Status.REVIEW), "", workflow.PUBLISH_PERMISSION
 )
 TRANSITIONS = {t.name: t for t in (SUBMIT_FOR_REVIEW, SEND_BACK, PUBLISH)}
+
+
+# How far each save of a pending change moves the version the sandbox shows (never written: it is rolled back).
+SAVES_STAMP = 1_000_000
 
 
 class PendingRefused(ValidationError):
@@ -180,6 +185,9 @@ def sandbox(article: Article):
         box.pending = PendingChange.objects.filter(article=box.live).first()
         if box.pending is not None:
             apply(article.pk, box.pending.snapshot)
+            # The form's version stamp (Article.edit_token) counts the pending change's saves too: a save of a form
+            # opened before someone else saved the change is refused, as for the live story.
+            Article.objects.filter(pk=article.pk).update(version=F("version") + SAVES_STAMP * box.pending.saves)
         yield box
 
 

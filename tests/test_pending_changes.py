@@ -287,3 +287,54 @@ def test_json_ld_carries_the_correction_after_publishing(client):
     html = client.get(article.get_absolute_url()).content.decode()
     data = json.loads(re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert data["correction"][0]["text"] == "Clarification: We said more."
+
+
+def test_a_pending_change_saved_by_someone_else_since_the_form_opened_is_not_overwritten(client):
+    writer, other = make_user("writer"), make_user("writer")
+    article = live_story()
+    propose(article, writer, title="First pending headline")
+    client.force_login(writer)
+    data, _ = read_form(client.get(change_url(article)))
+    propose(article, other, title="Other's pending headline")
+    data |= {"title": ["Mine"], "_continue": [""]}
+    response = client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "Nothing was overwritten" in text(response)
+    assert PendingChange.objects.get(article=article).snapshot["title"] == "Other's pending headline"
+
+
+def test_a_writer_cannot_change_a_pending_change_in_review_through_its_inlines(client):
+    writer, editor = make_user("writer"), make_user("editor")
+    article = live_story()
+    client.force_login(editor)
+    data, _ = read_form(client.get(change_url(article)))  # as an editor's page offers it, inlines editable
+    propose(article, writer, title="Pending headline")
+    pending.move(article=article, name="submit_for_review", by=writer)
+    client.force_login(writer)
+    data |= {"images-0-caption": ["Forged caption"], "_continue": [""]}
+    client.post(change_url(article), data)
+    assert article.images.get().caption == ""
+    assert [image.get("caption", "") for image in PendingChange.objects.get().snapshot["images"]] == [""]
+
+
+def test_bulk_actions_give_a_writer_no_way_to_publish_and_leave_the_pending_change(client):
+    writer = make_user("writer")
+    article = live_story()
+    propose(article, writer, title="Pending headline")
+    client.force_login(writer)
+    response = client.post(CHANGELIST, {"action": "publish", "_selected_action": [article.pk]})
+    assert response.status_code in (200, 302)
+    article.refresh_from_db()
+    assert article.title == "Live headline"
+    assert PendingChange.objects.get().snapshot["title"] == "Pending headline"
+
+
+def test_unpublishing_a_story_keeps_its_pending_change_for_the_editor_to_publish_or_discard():
+    writer, editor = make_user("writer"), make_user("editor")
+    article = live_story()
+    propose(article, writer, title="Pending headline")
+    services.article_unpublish(article=article, by=editor)
+    pending.move(article=article, name="publish", by=editor)
+    article.refresh_from_db()
+    assert (article.title, article.status) == ("Pending headline", "draft")
+    assert not Correction.objects.exists()  # not live: nothing to tell readers
