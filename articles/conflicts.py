@@ -17,15 +17,13 @@ counts as read: its hash becomes the article's ``source_hash``, so importing
 it again changes nothing, and the conflict marker is cleared.
 """
 
-from types import SimpleNamespace
-
 from django.contrib.admin.models import CHANGE
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from . import pending, revisions, services, workflow
-from .models import Article, ArticleImage, FeedConflict, RelatedLink, RelatedLinkImage, Revision
+from .models import Article, FeedConflict, Revision
 
 Kind = Revision.Kind
 
@@ -36,7 +34,7 @@ def keep_feed_versions(conflicts: list, updated_ids: list[int], ids, now) -> Non
     The articles it updated (``updated_ids``, ``--overwrite`` included) have no conflict any more.
     """
     from .importer.rows import update_rows
-    from .importer.write import article_fields, kept_path, write_children
+    from .importer.write import article_fields, delete_children, kept_path, write_children
 
     done = [pk for pk, _ in conflicts] + list(updated_ids)
     if done:
@@ -46,13 +44,7 @@ def keep_feed_versions(conflicts: list, updated_ids: list[int], ids, now) -> Non
     article_ids = [pk for pk, _ in conflicts]
     with pending.rolled_back():
         update_rows(Article, {pk: article_fields(record, ids, now) for pk, record in conflicts}, now)
-        for parts in (
-            RelatedLinkImage.objects.filter(related_link__article_id__in=article_ids),
-            RelatedLink.objects.filter(article_id__in=article_ids),
-            ArticleImage.objects.filter(article_id__in=article_ids),
-            Article.topics.through.objects.filter(article_id__in=article_ids),
-        ):
-            parts._raw_delete(parts.db)
+        delete_children(article_ids)
         write_children(conflicts, ids, now)
         versions = revisions.snapshots(article_ids)
     FeedConflict.objects.bulk_create(
@@ -104,23 +96,15 @@ def resolve(*, article: Article, by, take: set[str] | None, correction=None, at=
     take = {key for key, _ in differing(ours, theirs)} & set(take or ())
     whole = bool(take) and take == {key for key, _ in differing(ours, theirs)}
     if take:
-        content = merged(ours, theirs, take)
-        corrects = pending.text_changes(locked, content)
-        restored, topics, parts, removed = revisions.restore(locked, SimpleNamespace(snapshot=content, number="feed"))
         labels = ", ".join(label for key, label in differing(ours, theirs) if key in take)
-        article = services.article_save(
-            article=restored,
+        article = pending.save_content(
+            locked,
+            merged(ours, theirs, take),
             by=by,
-            seen_token=None,
-            is_edit=True,
-            topics=topics,
-            parts=parts,
-            removed_parts=removed,
             message=f"Took the feed's version ({conflict.source_file}) of: {labels}.",
             at=at,
+            correction=correction,
             revision_kind=Kind.CONFLICT_TAKEN,
-            correction=correction if corrects else None,
-            require_correction=True,
         )
     else:
         article = locked

@@ -323,14 +323,12 @@ def move(*, article: Article, name: str, by, comment: str = "", correction=None,
     return locked
 
 
-def publish(*, article: Article, pending: PendingChange, by, correction, comment: str, at) -> Article:
-    """Apply the pending change to the live story through ``services.article_save``; the change is then gone."""
-    content = pending.snapshot
-    check_correction(by, article, content, correction)
+def save_content(article: Article, content: dict, *, by, message: str, at, correction, revision_kind="") -> Article:
+    """Give the article a snapshot's content through ``services.article_save``, as a revert does: every rule of an
+    edit, the correction asked when it changes a live story's text."""
     corrects = text_changes(article, content)  # before restore() gives the article the new text
-    restored, topics, parts, removed = revisions.restore(article, SimpleNamespace(snapshot=content, number="pending"))
-    message = "Published the pending change." + (f" Comment: {comment.strip()}" if comment.strip() else "")
-    saved = services.article_save(
+    restored, topics, parts, removed = revisions.restore(article, SimpleNamespace(snapshot=content, number="—"))
+    return services.article_save(
         article=restored,
         by=by,
         seen_token=None,
@@ -340,9 +338,18 @@ def publish(*, article: Article, pending: PendingChange, by, correction, comment
         removed_parts=removed,
         message=message,
         at=at,
+        revision_kind=revision_kind,
         correction=correction if corrects else None,
         require_correction=True,
     )
+
+
+def publish(*, article: Article, pending: PendingChange, by, correction, comment: str, at) -> Article:
+    """Apply the pending change to the live story; the change is then gone."""
+    content = pending.snapshot
+    check_correction(by, article, content, correction)
+    message = "Published the pending change." + (f" Comment: {comment.strip()}" if comment.strip() else "")
+    saved = save_content(article, content, by=by, message=message, at=at, correction=correction)
     pending.delete()
     return saved
 
