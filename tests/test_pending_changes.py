@@ -338,3 +338,16 @@ def test_unpublishing_a_story_keeps_its_pending_change_for_the_editor_to_publish
     article.refresh_from_db()
     assert (article.title, article.status) == ("Pending headline", "draft")
     assert not Correction.objects.exists()  # not live: nothing to tell readers
+
+
+def test_looking_at_a_pending_change_leaves_readers_cached_pages_alone(client):
+    from articles import caching
+
+    writer = make_user("writer")
+    article = live_story()
+    propose(article, writer, title="Pending headline")
+    client.force_login(writer)
+    before = caching.content_version()
+    assert client.get(change_url(article)).status_code == 200
+    assert client.get(reverse("articles:preview", args=[article.pk])).status_code == 200
+    assert caching.content_version() == before
