@@ -94,10 +94,6 @@ def proposal_refusal(user, article: Article) -> str | None:
     return None
 
 
-def may_propose(user, article: Article) -> bool:
-    return goes_pending(article) and proposal_refusal(user, article) is None
-
-
 def form_refusal(user, article: Article | None) -> str | None:
     """Why the user may not edit the article in the admin, live or as a pending change; None if they may.
 
