@@ -172,6 +172,8 @@ class ArticleAdminForm(KeepStoredText):
         """Whether this save changes the headline, standfirst or body of a live story (so asks for its kind)."""
         from .models import Correction
 
+        if getattr(self.request, "pending_box", None) is not None:
+            return False  # a pending change's save: asked when it is published (articles.pending)
         live = self.instance.pk is not None and self.instance.is_live()
         return live and bool(set(self.changed_data) & set(Correction.TEXT_FIELDS))
 

@@ -93,8 +93,8 @@ def as_dict(cols: list[tuple[str, bool]], row) -> dict:
     }
 
 
-def load_parts(model, parent_attname: str, parent_ids: list, nested: dict) -> dict[int, list[dict]]:
-    """Parts of ``model`` by their parent's id, in the model's order, each with its own parts."""
+def load_parts(model, parent_attname: str, parent_ids: list, nested: dict, with_ids=False) -> dict[int, list[dict]]:
+    """Parts of ``model`` by their parent's id, in the model's order, each with its own parts (and ids if asked)."""
     cols = columns(model)
     rows = (
         model._default_manager.filter(**{f"{parent_attname}__in": parent_ids})
@@ -104,17 +104,21 @@ def load_parts(model, parent_attname: str, parent_ids: list, nested: dict) -> di
     by_parent, by_pk = {}, {}
     for pk, parent_id, *values in rows:
         part = by_pk[pk] = as_dict(cols, values)
+        if with_ids:
+            part["id"] = pk
         by_parent.setdefault(parent_id, []).append(part)
     for name, inner in nested.items():
         relation = model._meta.get_field(name)
-        children = load_parts(relation.related_model, relation.field.attname, list(by_pk), inner)
+        children = load_parts(relation.related_model, relation.field.attname, list(by_pk), inner, with_ids)
         for pk, part in by_pk.items():
             part[name] = children.get(pk, [])
     return by_parent
 
 
-def snapshots(article_ids) -> dict[int, tuple[str, dict]]:
+def snapshots(article_ids, *, with_ids=False) -> dict[int, tuple[str, dict]]:
     """(status, snapshot) of each article as stored: a fixed number of queries (one per table), however many.
+
+    ``with_ids``: each part also gives its row's id (a pending change keeps them, see ``articles.pending``).
 
     Read as plain values, not model instances: the import records a
     revision for every article it writes, and building instances of every
@@ -135,7 +139,7 @@ def snapshots(article_ids) -> dict[int, tuple[str, dict]]:
             snapshot[m2m.name] = related[pk]
     for name, nested in PARTS.items():
         relation = Article._meta.get_field(name)
-        parts = load_parts(relation.related_model, relation.field.attname, ids, nested)
+        parts = load_parts(relation.related_model, relation.field.attname, ids, nested, with_ids)
         for pk, (_, snapshot) in result.items():
             snapshot[name] = parts.get(pk, [])
     return result

@@ -138,6 +138,7 @@ def article_save(
     reverted_from: Revision | None = None,
     correction: tuple[str, str] | None = None,
     require_correction: bool = False,
+    proposal: bool = False,
 ) -> Article:
     """Save a person's change of an article: its fields, its topics and its parts (images, related links).
 
@@ -162,6 +163,11 @@ def article_save(
     ``require_correction``: refuse such a change without one (the admin form
     asks for it). A correction given with a save that changes no live text
     is not stored: there is nothing to correct.
+
+    ``proposal``: the save is a pending change's, made in the sandbox of
+    ``articles.pending`` (rolled back there): the rule is who may propose a
+    change to the live story, and no correction is asked (it is asked when the
+    change is published).
     """
     adding = article.pk is None
     if adding:
@@ -171,7 +177,12 @@ def article_save(
         presence.check_lock(current.pk, by)  # another's lock first: the stale-save refusal is the last line
         if seen_token is not None and current.edit_token != seen_token:
             raise edit_conflict(current)
-    reason = workflow.edit_refusal(by, current)
+    if proposal:
+        from .pending import proposal_refusal  # pending builds on this module
+
+        reason = proposal_refusal(by, current)
+    else:
+        reason = workflow.edit_refusal(by, current)
     if reason:
         raise ValidationError(reason, code="edit_refused")
     schedule = (article.go_live_at, article.expires_at)
@@ -187,7 +198,7 @@ def article_save(
     if not (adding or is_edit or rescheduled or reassigned):
         return article
     at = at or timezone.now()
-    corrects = is_edit and changes_live_text(article, current, at)
+    corrects = is_edit and not proposal and changes_live_text(article, current, at)
     if corrects and (correction is not None or require_correction):
         refused = correction_refusal(by, *(correction or ("", "")))
         if refused is not None:
@@ -393,8 +404,14 @@ def article_restore(*, article: Article, by, comment: str = "") -> ArticleTransi
 
 
 @transaction.atomic
-def article_revert(*, article: Article, revision: Revision, by, seen_token: str | None) -> Article:
-    """Give the article a revision's content again: a new revision, saved by the same rules as an edit."""
+def article_revert(
+    *, article: Article, revision: Revision, by, seen_token: str | None, correction=None, proposal: bool = False
+) -> Article:
+    """Give the article a revision's content again: a new revision, saved by the same rules as an edit.
+
+    ``correction``: (kind, note) when it changes a live story's text, as for an edit; ``proposal``: see
+    ``article_save`` (a revert made as a pending change, ``articles.pending.propose_revert``).
+    """
     if revision.article_id != article.pk:
         raise ValueError(f"revision {revision.pk} belongs to another article")
     latest_digest = revisions.latest([article.pk]).get(article.pk, (0, None, None))[1]
@@ -415,4 +432,7 @@ def article_revert(*, article: Article, revision: Revision, by, seen_token: str 
         message=f"Reverted to revision {revision.number}.",
         revision_kind=Revision.Kind.REVERTED,
         reverted_from=revision,
+        correction=correction,
+        require_correction=not proposal,
+        proposal=proposal,
     )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Category, Correction, Provider, Topic, TopicOldSlug, category_key, http_images
+from .pending import pending_of, sandbox
 from .pictures.html import largest_url, social_image
 from .rendering import clip, http_url, plain_text, standfirst, video_embed
 from .site import CappedPaginator, conditional_page, site_description, site_name
@@ -320,7 +321,12 @@ def article_preview(request, pk):
     if not signed_in_staff(request.user):
         raise Http404("No such page.")
     article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
-    response = render(request, "articles/detail.html", article_context(request, article, preview=True))
+    if pending_of(article) is None:
+        response = render(request, "articles/detail.html", article_context(request, article, preview=True))
+    else:  # a live story with a pending change: the change, drawn where it is applied and rolled back
+        with sandbox(article):
+            article = Article.objects.for_article_page().get(pk=pk)
+            response = render(request, "articles/detail.html", article_context(request, article, preview=True))
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -20,8 +20,17 @@ from django.contrib.auth.models import Group
 from django.urls import URLResolver, reverse
 from django.utils import timezone
 
-from articles import services
-from articles.models import Article, ArticleNote, Correction, Notification, Picture, PreviewLink, SeedFile
+from articles import revisions, services
+from articles.models import (
+    Article,
+    ArticleNote,
+    Correction,
+    FeedConflict,
+    Notification,
+    Picture,
+    PreviewLink,
+    SeedFile,
+)
 from articles.pictures.jobs import fetch_picture
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
 
@@ -101,8 +110,17 @@ ADMIN = {
     "articles_article_revisions": (LOGIN, 200, 200, 200),
     "articles_article_revisions_compare": (LOGIN, 200, 200, 200),
     "articles_article_revisions_revert (GET)": (LOGIN, 405, 405, 405),
-    "articles_article_revisions_revert, live": (LOGIN, 403, 302, 302),
+    # A writer's revert of a live story is a pending change (articles.pending).
+    "articles_article_revisions_revert, live": (LOGIN, 302, 302, 302),
     "articles_article_revisions_revert, draft": (LOGIN, 302, 302, 302),
+    # Discarding a live story's pending change: a POST, by an editor or the change's author (else refused with a
+    # message on the change form).
+    "articles_article_pending_discard (GET)": (LOGIN, 405, 405, 405),
+    "articles_article_pending_discard": (LOGIN, 302, 302, 302),
+    # A conflict with a newer seed file (articles.conflicts): everyone who sees the article compares; who may change
+    # the live story settles it (the form's POST).
+    "articles_article_conflict": (LOGIN, 200, 200, 200),
+    "articles_article_conflict, settle": (LOGIN, 403, 302, 302),
     # Preview links: made and revoked by editors only, by POST; the list is on the revisions page.
     "articles_article_preview_link_create (GET)": (LOGIN, 405, 405, 405),
     "articles_article_preview_link_create": (LOGIN, 403, 302, 302),
@@ -224,6 +242,9 @@ def build_world() -> dict:
     embargoed.title += ", edited"
     services.article_save(article=embargoed, by=make_user("editor"), seen_token=None, is_edit=True)
     _, embargoed_token = PreviewLink.create(revision=embargoed.revisions.latest("number"), by=None)
+    FeedConflict.objects.create(
+        article=live, source_file="newer.md", content_hash="0" * 64, data=revisions.pack(revisions.snapshot(live.pk))[1]
+    )
     return {
         "note": ArticleNote.objects.create(article=draft, text="A note for the desk"),
         "notification": Notification.objects.create(
@@ -375,6 +396,15 @@ def admin_requests(world) -> dict[str, tuple[str, str]]:
     for name, article in (("live", live), ("draft", draft)):
         url = reverse("admin:articles_article_lock", args=[article.pk])
         requests[f"articles_article_lock, {name}"] = ("post", url, {"action": "take"})
+    requests["articles_article_conflict"] = ("get", reverse("admin:articles_article_conflict", args=[live.pk]))
+    requests["articles_article_conflict, settle"] = (
+        "post",
+        reverse("admin:articles_article_conflict", args=[live.pk]),
+        {"_keep": "1"},
+    )
+    discard = reverse("admin:articles_article_pending_discard", args=[live.pk])
+    requests["articles_article_pending_discard (GET)"] = ("get", discard)
+    requests["articles_article_pending_discard"] = ("post", discard)
     requests["logout (GET)"] = ("get", reverse("admin:logout"))
     requests["logout"] = ("post", reverse("admin:logout"))
     return requests

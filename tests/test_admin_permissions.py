@@ -75,8 +75,9 @@ def test_form_button(client, role, name, source, target):
         record = ArticleTransition.objects.get(article=article)
         assert (record.name, record.from_status, record.to_status, record.by) == (name, source, target, user)
         assert any("was" in m and "Matrix story" in m for m in messages_of(response))
-    elif source == Status.DRAFT:
-        # A writer's own draft: the form is editable, the crafted transition is refused on it.
+    elif source == Status.DRAFT or (role == "writer" and source == Status.PUBLISHED):
+        # A writer's own draft, or a live story's pending change: the form is editable, the crafted transition is
+        # refused on it.
         assert response.status_code == 200
         assert "only editors may" in response.content.decode()
         assert_unchanged(article, source)
@@ -197,11 +198,20 @@ def test_sending_back_without_a_comment_is_refused_on_the_form(client):
     assert_unchanged(article, Status.REVIEW)
 
 
-def test_a_writer_sees_a_published_article_read_only_with_the_reason(client):
+def test_a_writer_edits_a_published_article_as_a_pending_change_and_is_told_so(client):
     client.force_login(make_user("writer"))
     article = make_draft_article(status=Status.PUBLISHED)
     page = client.get(change_url(article)).content.decode()
-    assert "writers cannot change what readers see" in page
+    assert "your changes are saved as a <strong>pending change</strong>" in page
+    assert 'name="title"' in page
+    assert "Save pending changes" in page
+
+
+def test_a_writer_sees_an_article_in_review_read_only_with_the_reason(client):
+    client.force_login(make_user("writer"))
+    article = make_draft_article(status=Status.REVIEW)
+    page = client.get(change_url(article)).content.decode()
+    assert "it is in review" in page
     assert 'name="title"' not in page
     assert 'name="_save"' not in page
 

@@ -66,7 +66,8 @@ STAFF = frozenset({"writer", "editor", "superuser"})
 EDITORS = frozenset({"editor", "superuser"})
 SUPERUSER = frozenset({"superuser"})
 NOBODY = frozenset()
-# Who may change an article's content (its own fields and its parts), by the article's state.
+# Who may change an article's content (its own fields and its parts), by the article's state. A writer's change of a
+# published story is not written to it: it becomes its pending change (tests/test_pending_changes.py).
 CONTENT = {state: STAFF if state == "draft" else EDITORS for state in STATES}
 
 # "model" for a registered ModelAdmin, "model > inline model" for its inlines:

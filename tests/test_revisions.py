@@ -219,7 +219,9 @@ def test_revert_restores_every_field_and_relation_and_becomes_a_new_revision():
     assert revisions.snapshot(article.pk) != original
 
     first = Revision.objects.get(article=article, number=1)
-    services.article_revert(article=article, revision=first, by=editor, seen_token=article.edit_token)
+    services.article_revert(
+        article=article, revision=first, by=editor, seen_token=article.edit_token, correction=("silent", "")
+    )
 
     restored = Article.objects.get(pk=article.pk)
     assert revisions.snapshot(article.pk) == original

@@ -180,6 +180,9 @@ def test_the_revisions_and_compare_pages_take_a_fixed_number_of_queries(client):
 # Revert in the admin
 
 
+CORRECTION = {"correction_kind": "correction", "correction_note": "The headline was wrong."}
+
+
 def test_an_editor_reverts_from_the_compare_page_and_it_becomes_a_new_revision(client):
     editor = make_user("editor")
     article = make_published_article("Original")
@@ -187,8 +190,10 @@ def test_an_editor_reverts_from_the_compare_page_and_it_becomes_a_new_revision(c
     client.force_login(editor)
     article.refresh_from_db()
 
-    response = client.post(revert_url(article, 1), {"edit_token": article.edit_token})
+    refused = client.post(revert_url(article, 1), {"edit_token": article.edit_token}, follow=True)
+    response = client.post(revert_url(article, 1), {"edit_token": article.edit_token, **CORRECTION})
 
+    assert "say what kind of change it is" in text(refused)  # a live story's text: as for an edit
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title == "Original"
@@ -210,9 +215,24 @@ def test_a_revert_with_a_stale_token_changes_nothing_and_says_why(client):
     assert Revision.objects.filter(article=article).count() == 2
 
 
-def test_a_writer_cannot_revert_a_published_article_by_a_crafted_post(client):
+def test_a_writers_revert_of_a_published_article_is_a_pending_change_and_the_live_story_stays(client):
     editor, writer = make_user("editor"), make_user("writer")
     article = make_published_article("Original")
+    edit(article, editor, title="Changed")
+    client.force_login(writer)
+    article.refresh_from_db()
+
+    response = client.post(revert_url(article, 1), {"edit_token": article.edit_token})
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Changed"
+    assert article.pending_change.snapshot["title"] == "Original"
+
+
+def test_a_writer_cannot_revert_an_article_in_review_by_a_crafted_post(client):
+    editor, writer = make_user("editor"), make_user("writer")
+    article = make_published_article("Original", status=Article.Status.REVIEW)
     edit(article, editor, title="Changed")
     client.force_login(writer)
     article.refresh_from_db()
@@ -224,7 +244,7 @@ def test_a_writer_cannot_revert_a_published_article_by_a_crafted_post(client):
     assert article.title == "Changed"
 
 
-def test_a_writer_sees_no_revert_button_on_a_published_article_but_an_editor_does(client):
+def test_only_an_editor_is_asked_the_kind_of_change_with_a_revert_of_a_live_story(client):
     editor, writer = make_user("editor"), make_user("writer")
     article = make_published_article("Original")
     edit(article, editor, title="Changed")
@@ -234,8 +254,10 @@ def test_a_writer_sees_no_revert_button_on_a_published_article_but_an_editor_doe
     client.force_login(editor)
     as_editor = client.get(compare_url(article, 1, 2)).content.decode()
 
-    assert "Revert to revision" not in as_writer
+    assert "Revert to revision 1" in as_writer  # it becomes a pending change
+    assert 'name="correction_kind"' not in as_writer
     assert "Revert to revision 1" in as_editor
+    assert 'name="correction_kind"' in as_editor
     assert "Revert to revision 2" not in as_editor  # the current one
 
 
@@ -258,7 +280,7 @@ def test_an_import_update_compares_with_the_version_before_it_and_can_be_reverte
 
     html = client.get(compare_url(article, 1, 2)).content.decode()
     article.refresh_from_db()
-    client.post(revert_url(article, 1), {"edit_token": article.edit_token})
+    client.post(revert_url(article, 1), {"edit_token": article.edit_token, **CORRECTION})
 
     assert "<del>Old</del><ins>New</ins> words here." in html
     article.refresh_from_db()

@@ -17,7 +17,9 @@ from .. import workflow
 from ..forms import ArticleAdminForm
 from ..models import Article, ArticleAuthor, ArticleImage, ArticleTransition, RelatedLink, SeedFile
 from .collab import AssignmentFilter, CollabAdmin
+from .conflicts import ConflictsAdmin
 from .filters import IndexedValuesFilter, ProviderFilter, QualityBandFilter, TopicFilter, VisibilityFilter
+from .pending import PendingAdmin
 from .presence import PresenceAdmin
 from .revisions import RevisionsAdmin
 from .workflow import ArticlePartInline, WorkflowAdmin
@@ -98,7 +100,9 @@ RAW_IMPORT += ["extra", "import_notes", "provider_data", "topic_names"]
 
 
 @admin.register(Article)
-class ArticleAdmin(PresenceAdmin, CollabAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin):
+class ArticleAdmin(
+    PresenceAdmin, PendingAdmin, CollabAdmin, ConflictsAdmin, RevisionsAdmin, WorkflowAdmin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"

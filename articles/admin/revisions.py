@@ -3,7 +3,8 @@ and preview links to one revision for people without a login (created and revoke
 
 ``RevisionsAdmin`` is mixed into the articles' ModelAdmin. Who may see the
 pages is who may view the article; who may revert is who may edit it
-(``workflow.may_edit``, checked again by ``services.article_revert``). Each
+(``pending.may_edit_form``, checked again by ``services.article_revert``; a writer's revert of a live story
+is a pending change, an editor's asks for the correction's kind as an edit does). Each
 page costs a fixed number of queries whatever the number of revisions.
 Preview links are made and revoked by those who may publish
 (``workflow.PUBLISH_PERMISSION``, editors); a link is never edited or
@@ -19,9 +20,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from .. import revisions, services, workflow
+from .. import pending, revisions, services, workflow
 from ..compare import compare
-from ..models import ArticleTransition, PreviewLink, Revision
+from ..models import ArticleTransition, Correction, PreviewLink, Revision
 from ..models.previews import DEFAULT_HOURS, MAX_HOURS
 
 
@@ -89,7 +90,9 @@ class RevisionsAdmin:
             "original": article,
             "title": title,
             "subtitle": str(article),
-            "may_edit": workflow.may_edit(request.user, article),
+            "may_edit": pending.may_edit_form(request.user, article),
+            "asks_correction": article.is_live() and not pending.edits_pending(request, article),
+            "correction_kinds": Correction.Kind.choices,
         }
 
     def revisions_view(self, request, object_id):
@@ -202,15 +205,31 @@ class RevisionsAdmin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self.viewable_article(request, object_id)
-        if not workflow.may_edit(request.user, article):
+        if not pending.may_edit_form(request.user, article):
             raise PermissionDenied
         revision = Revision.objects.filter(article=article, number=number).first()
         if revision is None:
             raise Http404("No such revision.")
         back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_revisions", args=[article.pk])
         try:
+            if pending.edits_pending(
+                request, article
+            ):  # a writer's revert of a live story, or one with a pending change
+                pending.propose_revert(article=article, revision=revision, by=request.user)
+                self.message_user(
+                    request,
+                    f"The content of revision {number} is now the pending change of “{article}”; "
+                    "readers keep the live version until an editor publishes it.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(back)
+            correction = request.POST.get("correction_kind", ""), request.POST.get("correction_note", "")
             services.article_revert(
-                article=article, revision=revision, by=request.user, seen_token=request.POST.get("edit_token") or ""
+                article=article,
+                revision=revision,
+                by=request.user,
+                seen_token=request.POST.get("edit_token") or "",
+                correction=correction,
             )
         except ValidationError as refused:
             self.message_user(request, f"Not reverted: {' '.join(refused.messages)}", messages.ERROR)

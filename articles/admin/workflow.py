@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from .. import services, workflow
+from .. import pending, services, workflow
 from ..forms import KeepStoredText
 from .a11y import NamedInputs
 
@@ -60,7 +60,7 @@ def bulk_action(transition: workflow.Transition):
 class ArticlePartInline(NamedInputs):
     """A part of an article's content (its images, its related links), edited on the article's form only.
 
-    The article's rule decides (``workflow.may_edit``), not the part model's
+    The article's rule decides (``pending.may_edit_form``: the live story, or its pending change), not the part model's
     own permissions: a writer who may not change the article may not change
     its links either. The parts have no admin pages of their own.
     """
@@ -72,13 +72,13 @@ class ArticlePartInline(NamedInputs):
         return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj):
-        return workflow.may_edit(request.user, obj)
+        return pending.may_edit_form(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
-        return workflow.may_edit(request.user, obj)
+        return pending.may_edit_form(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return workflow.may_edit(request.user, obj)
+        return pending.may_edit_form(request.user, obj)
 
 
 class WorkflowAdmin(NamedInputs):
@@ -133,7 +133,7 @@ class WorkflowAdmin(NamedInputs):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or workflow.may_edit(request.user, obj)
+        return obj is None or pending.may_edit_form(request.user, obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -160,7 +160,7 @@ class WorkflowAdmin(NamedInputs):
             obj is None or not obj.is_live() or not workflow.may_edit(request.user, obj)
         ):  # asked of an edit of a live story
             hidden |= {"correction_kind", "correction_note"}
-        if obj is not None and not workflow.may_edit(request.user, obj):
+        if obj is not None and not pending.may_edit_form(request.user, obj):
             hidden |= {"edit_token", "seen_revision"}
         shown = [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
@@ -179,7 +179,7 @@ class WorkflowAdmin(NamedInputs):
             context["transitions"] = (
                 workflow.allowed_transitions(request.user, obj) if workflow.may_edit(request.user, obj) else []
             )
-            context["edit_refusal"] = workflow.edit_refusal(request.user, obj)
+            context["edit_refusal"] = pending.form_refusal(request.user, obj)
             context["status_badge"] = self.status_badge(obj)
             # Only editors have the Publish button; only they may override an embargo.
             context["offers_embargo_override"] = obj.is_embargoed() and workflow.PUBLISH in context["transitions"]
@@ -193,7 +193,7 @@ class WorkflowAdmin(NamedInputs):
         if request.method == "POST" and object_id is not None:
             article = self.get_object(request, unquote(object_id))
             if article is not None and self.has_view_permission(request, article):
-                reason = workflow.edit_refusal(request.user, article)
+                reason = pending.form_refusal(request.user, article)
                 if reason:
                     self.message_user(request, f"{reason} Nothing was saved.", messages.ERROR)
                     return HttpResponseRedirect(request.path)
@@ -233,9 +233,16 @@ class WorkflowAdmin(NamedInputs):
             parts=parts,
             removed_parts=removed_parts,
             message=self.construct_change_message(request, form, formsets, not change),
-            correction=form.correction() if change else None,
-            require_correction=change,
+            **self.save_options(request, form, change),
         )
+        self.after_save(request, form, article, change)
+
+    def save_options(self, request, form, change) -> dict:
+        """What else ``services.article_save`` is told: the correction of a live story's text."""
+        return {"correction": form.correction() if change else None, "require_correction": change}
+
+    def after_save(self, request, form, article, change) -> None:
+        """The workflow button pressed with the save, if any."""
         name = form.data.get("_transition")
         if change and name:
             services.article_transition(

@@ -83,18 +83,14 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     notifications.feed_conflicts(  # the people who edited them are told (issue 15)
         {existing[r.web_url].pk: kept_path(r, Article, "conflict_file") for r in by_outcome[Outcome.CONFLICT]}, at=now
     )
+    # The conflicting files' versions, for the admin's conflict screen (articles.conflicts).
+    conflicts = [(existing[record.web_url].pk, record) for record in by_outcome[Outcome.CONFLICT]]
+    if conflicts or updated:
+        from ..conflicts import keep_feed_versions  # it builds on this module
+
+        keep_feed_versions(conflicts, [article_id for article_id, _ in updated], ids, now)
     if updated:
-        updated_ids = [article_id for article_id, _ in updated]
-        # The parts the newer files replace, deleted as rows (children first), not object by object: the ORM's
-        # delete() sends a signal per row when receivers listen, and each made the page cache's version change
-        # (180 changes, 1 s of a 2,000-file import); the run changes it once at its end (run.py).
-        for parts in (
-            RelatedLinkImage.objects.filter(related_link__article_id__in=updated_ids),
-            RelatedLink.objects.filter(article_id__in=updated_ids),
-            ArticleImage.objects.filter(article_id__in=updated_ids),
-            Article.topics.through.objects.filter(article_id__in=updated_ids),
-        ):
-            parts._raw_delete(parts.db)
+        delete_children([article_id for article_id, _ in updated])
     write_children(written + updated, ids, now)
     link_and_enqueue_on_commit([article_id for article_id, _ in written + updated])  # their pictures' jobs
     for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated)):
@@ -160,6 +156,19 @@ def article_fields(record: SeedRecord, ids: ProviderTopicIds, now) -> dict:
 def kept_path(record: SeedRecord, model, attr: str) -> str:
     """The file's path as its column can hold it: a longer one keeps its end, where the file's name is."""
     return record.path[-column_length(model, attr) :]
+
+
+def delete_children(article_ids: list[int]) -> None:
+    """The parts newer files replace, deleted as rows (children first), not object by object: the ORM's delete()
+    sends a signal per row when receivers listen, and each made the page cache's version change (180 changes, 1 s
+    of a 2,000-file import); the run changes it once at its end (run.py)."""
+    for parts in (
+        RelatedLinkImage.objects.filter(related_link__article_id__in=article_ids),
+        RelatedLink.objects.filter(article_id__in=article_ids),
+        ArticleImage.objects.filter(article_id__in=article_ids),
+        Article.topics.through.objects.filter(article_id__in=article_ids),
+    ):
+        parts._raw_delete(parts.db)
 
 
 def write_children(pairs: list[tuple[int, SeedRecord]], ids: ProviderTopicIds, now) -> None:

@@ -20,6 +20,7 @@
 
 from .article import Article
 from .authors import ArticleAuthor
+from .conflicts import FeedConflict
 from .corrections import Correction
 from .history import ArticleTransition
 from .images import ArticleImage, Image, ProviderLogo, RelatedLinkImage, http_images
@@ -27,6 +28,7 @@ from .imports import SeedFile
 from .keys import URL_MAX_LENGTH, UniqueKeyMixin, category_key, provider_key, topic_key
 from .notes import ArticleNote
 from .notifications import Notification, NotificationPreference
+from .pending import PendingChange
 from .presence import ArticleLock, ArticlePresence
 from .previews import PreviewLink, PreviewLinkUse
 from .querysets import ArticleQuerySet, expired_at, scheduled_at
@@ -49,9 +51,11 @@ __all__ = [
     "Category",
     "ContentVersion",
     "Correction",
+    "FeedConflict",
     "Image",
     "Notification",
     "NotificationPreference",
+    "PendingChange",
     "Picture",
     "PreviewLink",
     "PreviewLinkUse",

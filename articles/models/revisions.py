@@ -27,6 +27,8 @@ class Revision(models.Model):
         IMPORT_CREATED = "import_created", "Created by the import"
         IMPORT_UPDATED = "import_updated", "Updated by the import"
         REVERTED = "reverted", "Reverted"
+        CONFLICT_TAKEN = "conflict_taken", "Took the feed's version"
+        CONFLICT_KEPT = "conflict_kept", "Kept ours over the feed's version"
 
     article = models.ForeignKey(
         Article, verbose_name="article", on_delete=models.CASCADE, related_name="revisions", db_index=False

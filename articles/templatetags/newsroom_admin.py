@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, PendingChange
 
 register = template.Library()
 
@@ -33,4 +33,9 @@ def editorial_dashboard(context):
         "scheduled": Article.objects.scheduled(now).order_by("go_live_at", "id")[:DASHBOARD_ROWS],
         "recently_imported": Article.objects.recently_imported().select_related("provider")[:DASHBOARD_ROWS],
         "conflicts": Article.objects.in_conflict()[:DASHBOARD_ROWS],
+        # Live stories with a change waiting (articles.pending), the longest-waiting first.
+        "pending_count": PendingChange.objects.count(),
+        "pending_changes": PendingChange.objects.select_related("article", "updated_by")
+        .defer("data")
+        .order_by("updated_at", "id")[:DASHBOARD_ROWS],
     }
