@@ -137,20 +137,37 @@ def enqueue(notification_ids) -> None:
 def transition_made(record: ArticleTransition, article: Article) -> None:
     """After a transition (services.article_transition): submit tells the editors, send back the writer,
     publish the byline and the assignee."""
-    title = article.title
-    name, by, event = record.name, record.by, event_key("transition", record.pk)
+    submitted = (
+        ArticleTransition.objects.filter(article=article, to_status=Article.Status.REVIEW)
+        .exclude(pk=record.pk)
+        .select_related("by")
+        .first()
+    )
+    moved(
+        article,
+        name=record.name,
+        by=record.by,
+        comment=record.comment,
+        event=event_key("transition", record.pk),
+        at=record.at,
+        submitter=submitted.by if submitted else None,
+    )
+
+
+def pending_moved(article: Article, *, name: str, by, comment: str, submitter, log_entry_id: int, at) -> None:
+    """After a move of a live story's pending change (articles.pending.move): told as for the story's own moves."""
+    event = event_key("pending", log_entry_id)
+    moved(article, name=name, by=by, comment=comment, event=event, at=at, submitter=submitter, pending=True)
+
+
+def moved(article: Article, *, name: str, by, comment: str, event: str, at, submitter, pending=False) -> None:
+    title = article.title + (" (pending change)" if pending else "")
     if name == "submit_for_review":
         users = staff_with(REVIEW_PERMISSION)
         subject = f"For review: “{title}”, submitted by {person(by)}"
         kind = Kind.SUBMITTED
     elif name == "send_back":
-        submitted = (
-            ArticleTransition.objects.filter(article=article, to_status=Article.Status.REVIEW)
-            .exclude(pk=record.pk)
-            .select_related("by")
-            .first()
-        )
-        users = [*byline_users(article), submitted.by if submitted else None]
+        users = [*byline_users(article), submitter]
         subject = f"Sent back: “{title}”, by {person(by)}"
         kind = Kind.SENT_BACK
     elif name == "publish":
@@ -159,8 +176,8 @@ def transition_made(record: ArticleTransition, article: Article) -> None:
         kind = Kind.PUBLISHED
     else:
         return
-    body = f"{person(by)}’s comment: {record.comment}" if record.comment else ""
-    notify(kind=kind, event=event, users=users, article=article, actor=by, subject=subject, body=body, at=record.at)
+    body = f"{person(by)}’s comment: {comment}" if comment else ""
+    notify(kind=kind, event=event, users=users, article=article, actor=by, subject=subject, body=body, at=at)
 
 
 def byline_users(article: Article) -> list:

@@ -21,13 +21,13 @@ a revert does, with the correction readers are told of.
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from django.contrib.admin.models import CHANGE
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import revisions, services, workflow
+from . import notifications, revisions, services, workflow
 from .models import Article, Correction, PendingChange, Topic
 from .rendering import body_html_or_note
 
@@ -309,14 +309,19 @@ def move(*, article: Article, name: str, by, comment: str = "", correction=None,
         raise PendingRefused(f"“{locked}” has no pending change.", code="no_pending_change")
     transition = check_transition(by, pending, name, comment)
     at = at or timezone.now()
+    comment = comment.strip()
     if transition is PUBLISH:
-        return publish(article=locked, pending=pending, by=by, correction=correction, comment=comment, at=at)
-    PendingChange.objects.filter(pk=pending.pk).update(status=transition.target, comment=comment.strip())
-    message = f"{transition.label}."
-    if comment.strip():
-        message += f" Comment: {comment.strip()}"
-    services.log(locked, by=by, flag=CHANGE, message=message, at=at)
-    return locked
+        saved = publish(article=locked, pending=pending, by=by, correction=correction, comment=comment, at=at)
+        entry = LogEntry.objects.filter(object_id=str(locked.pk), content_type__model="article").latest("pk")
+    else:
+        PendingChange.objects.filter(pk=pending.pk).update(status=transition.target, comment=comment)
+        message = f"{transition.label}." + (f" Comment: {comment}" if comment else "")
+        saved, entry = locked, services.log(locked, by=by, flag=CHANGE, message=message, at=at)
+    submitter = pending.updated_by or pending.created_by
+    notifications.pending_moved(
+        saved, name=transition.name, by=by, comment=comment, submitter=submitter, log_entry_id=entry.pk, at=at
+    )
+    return saved
 
 
 def save_content(article: Article, content: dict, *, by, message: str, at, correction, revision_kind="") -> Article:

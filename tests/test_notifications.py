@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from articles import notes, notifications, services
+from articles import notes, notifications, pending, services
 from articles.models import Article, ArticleAuthor, Notification, NotificationPreference
 from tests.support.factories import make_draft_article, make_user
 from tests.support.smtp import smtp_server
@@ -105,6 +105,29 @@ def test_publishing_tells_the_byline_and_the_assignee_but_not_the_editor_who_pub
 
     assert told(Kind.PUBLISHED) == sorted([desk["writer"].username, desk["other"].username])
     assert mailed() == ["other@desk.example", "writer@desk.example"]
+
+
+def test_a_live_storys_pending_change_is_told_as_the_storys_own_moves(desk, commit):
+    article, writer, editor = desk["article"], desk["writer"], desk["editor"]
+    services.article_publish(article=article, by=editor)
+    Notification.objects.all().delete()
+    with pending.sandbox(article) as box:
+        current = Article.objects.get(pk=article.pk)
+        current.title = "Harbour plan, revised"
+        services.article_save(article=current, by=writer, seen_token=None, is_edit=True, proposal=True)
+        pending.capture(box)
+    pending.store(box, by=writer)
+
+    commit(pending.move, article=article, name="submit_for_review", by=writer)
+    commit(pending.move, article=article, name="send_back", by=editor, comment="Name the source.")
+    commit(pending.move, article=article, name="submit_for_review", by=writer)  # again: a new event, told again
+    commit(pending.move, article=article, name="publish", by=editor, correction=("update", "Revised."))
+    run_jobs()
+
+    assert told(Kind.SUBMITTED) == sorted([desk["second"].username, desk["boss"].username, editor.username] * 2)
+    assert told(Kind.SENT_BACK) == [writer.username]
+    assert told(Kind.PUBLISHED) == [writer.username]
+    assert "pending change" in Notification.objects.get(kind=Kind.SENT_BACK).subject
 
 
 def test_an_assignment_tells_the_assignee_once_and_is_in_the_history(desk, commit):
