@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -528,3 +528,70 @@ def test_the_api_gives_a_ready_pictures_renditions_beside_its_original_url(clien
     assert renditions["crops"]["og"]["jpeg"].endswith("-952x500.jpg 952w")  # 1200:630, never upscaled
     assert data["related"][0]["images"][0]["renditions"] == renditions
     assert client.get(renditions["src"]).status_code == 200
+
+
+def test_a_picture_whose_rows_cannot_be_saved_is_tried_again_not_left_pending_without_a_job(server, monkeypatch):
+    # Two workers' first "page cache changed" on a fresh PostgreSQL database once both inserted its row:
+    # one job's transaction failed, the job ended FAILED and its picture stayed pending with nothing queued.
+    picture = picture_for(server.add("/conflict.jpg", image_bytes("JPEG", (400, 300))))
+
+    def conflicting(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Rendition.objects, "bulk_create", conflicting)
+    assert process_picture(picture.pk) == Picture.Status.PENDING
+    picture.refresh_from_db()
+    assert picture.reason.startswith("attempt 1: error: IntegrityError")
+    assert not picture.renditions.exists()
+    (job,) = DBTaskResult.objects.all()
+    assert job.args_kwargs["args"] == [picture.pk]
+
+    monkeypatch.undo()
+    assert process_picture(picture.pk) == Picture.Status.READY
+
+
+def test_a_failure_after_the_commit_leaves_the_picture_ready(server, monkeypatch, django_capture_on_commit_callbacks):
+    picture = picture_for(server.add("/aftercommit.jpg", image_bytes("JPEG", (400, 300))))
+
+    def broken(seconds):
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr("articles.pictures.jobs.content_changes_within", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_picture(picture.pk) == Picture.Status.READY
+    picture.refresh_from_db()
+    assert picture.is_ready
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_twins_clean_up_between_render_and_commit_does_not_leave_the_other_without_files(
+    server, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Two pictures of the same bytes share their files. One's focal point moves: its old crops are
+    # deleted once no row uses them. If that happens while the other's job has found those files there
+    # (render) but not yet committed its rows, the other would point at deleted files.
+    data = image_bytes("JPEG", (1200, 600))
+    moved = picture_for(server.add("/moved-twin.jpg", data))
+    twin = picture_for(server.add("/late-twin.jpg", data))
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(moved.pk)
+    old_crops = set(moved.renditions.exclude(crop="").values_list("file", flat=True))
+    moved.focal_x, moved.focal_y = 0.1, 0.2
+    moved.save()
+    with django_capture_on_commit_callbacks(execute=False) as clean_up:
+        process_picture(moved.pk, force=True)
+
+    real_render = render.render
+
+    def render_then_clean_up(*args):
+        made = real_render(*args)  # the twin's files all found in place ...
+        while clean_up:  # ... then the moved picture's clean-up commits
+            clean_up.pop()()
+        return made
+
+    monkeypatch.setattr(render, "render", render_then_clean_up)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_picture(twin.pk) == Picture.Status.READY
+    files = set(twin.renditions.values_list("file", flat=True))
+    assert old_crops <= files
+    assert all(stored(name).exists() for name in files)
