@@ -23,6 +23,7 @@ from articles import caching
 from articles.models import ArticleImage, Picture, Rendition
 from articles.models.renditions import source_key
 from articles.pictures import render
+from articles.pictures.html import sizes
 from articles.pictures.jobs import fetch_picture, link_pictures, process_picture, queue_pictures
 from articles.pictures.render import crop_box, widths_for
 from articles.pictures.storage import AtomicFileSystemStorage
@@ -82,7 +83,7 @@ def test_a_fetched_picture_gets_renditions_in_every_width_up_to_its_own_and_ever
     picture.refresh_from_db()
     assert (picture.width, picture.height, picture.format, picture.reason) == (1000, 500, "JPEG", "")
     widths = sorted({r.width for r in picture.renditions.filter(crop="")})
-    assert widths == [320, 640, 960, 1000]  # never upscaled to 1280 or 1920
+    assert widths == [320, 480, 640, 800, 1000]  # never upscaled to 1080, 1280 or 1920
     formats = {r.format for r in picture.renditions.filter(crop="")}
     assert formats == ({"webp", "avif", "jpeg"} if render.avif_supported() else {"webp", "jpeg"})
     for rendition in picture.renditions.all():
@@ -241,7 +242,7 @@ def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(
     assert 'width="1600" height="900"' in img
     assert 'loading="eager"' in img  # the lead image is above the fold
     candidates = re.search(r' srcset="([^"]*)"', img).group(1).split(", ")
-    assert [c.rsplit(" ", 1)[1] for c in candidates] == ["320w", "640w", "960w", "1280w", "1600w"]
+    assert [c.rsplit(" ", 1)[1] for c in candidates] == ["320w", "480w", "640w", "800w", "1080w", "1280w", "1600w"]
     assert 'sizes="' in img
     og = re.search(r'<meta property="og:image" content="([^"]*)">', after).group(1)
     assert og.startswith("http://testserver/pictures/r/")
@@ -522,7 +523,7 @@ def test_the_api_gives_a_ready_pictures_renditions_beside_its_original_url(clien
     assert renditions["src"].endswith("/w1000x500.jpg")
     assert {"webp", "jpeg"} <= set(renditions["srcset"])
     widths = [candidate.rsplit(" ", 1)[1] for candidate in renditions["srcset"]["webp"].split(", ")]
-    assert widths == ["320w", "640w", "960w", "1000w"]
+    assert widths == ["320w", "480w", "640w", "800w", "1000w"]
     assert all(c.startswith("http://testserver/pictures/r/") for c in renditions["srcset"]["jpeg"].split(", "))
     assert set(renditions["crops"]) == {"16:9", "1:1", "og"}
     assert renditions["crops"]["og"]["jpeg"].endswith("-952x500.jpg 952w")  # 1200:630, never upscaled
@@ -595,3 +596,17 @@ def test_a_twins_clean_up_between_render_and_commit_does_not_leave_the_other_wit
     files = set(twin.renditions.values_list("file", flat=True))
     assert old_crops <= files
     assert all(stored(name).exists() for name in files)
+
+
+def test_sizes_say_how_wide_each_place_draws_the_picture_not_the_viewports_width():
+    # A 6rem card thumbnail said "100vw": a 390 px phone at 3x took a 1280 px rendition for a 96 px slot.
+    # A card's 4:3 box is covered (object-fit): a 16:9 picture is drawn 4/3 as wide as the box.
+    assert sizes("card", 1600, 900) == "(min-width: 36rem) 14.7rem, 8rem"
+    assert sizes("card", 900, 1600) == "(min-width: 36rem) 11rem, 6rem"  # narrower than the box: its width
+    main = "(min-width: 78rem) 53.5rem, (min-width: 60rem) calc(97vw - 22rem), calc(100vw - 2rem)"
+    assert sizes("article", 1080, 1350) == main  # the main column, less the page's padding
+    assert sizes("gallery", 1600, 900) == main
+    assert sizes("lead", 1600, 900) == main  # 16:9 in a 16:9 box
+    assert sizes("lead", 2400, 900) == (
+        "(min-width: 78rem) 80.3rem, (min-width: 60rem) calc((97vw - 22rem) * 1.500), calc((100vw - 2rem) * 1.500)"
+    )
