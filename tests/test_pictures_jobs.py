@@ -610,3 +610,21 @@ def test_sizes_say_how_wide_each_place_draws_the_picture_not_the_viewports_width
     assert sizes("lead", 2400, 900) == (
         "(min-width: 78rem) 80.3rem, (min-width: 60rem) calc((97vw - 22rem) * 1.500), calc((100vw - 2rem) * 1.500)"
     )
+
+
+def test_a_slideshow_shows_its_slides_and_thumbnails_from_renditions_once_ready(client, server):
+    article = make_published_article("Slides", item_type="slideshow", images=0)
+    urls = [server.add(f"/slide{n}.jpg", image_bytes("JPEG", (1200, 800))) for n in range(2)]
+    for n, url in enumerate(urls):
+        ArticleImage.objects.create(article=article, url=url, width=1200, height=800, position=n)
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert all(f'src="{url}"' in before for url in urls)
+    call_command("cache_images", verbosity=0)
+    caching.content_changed()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert not any(url in page for url in urls)  # slides and thumbnails: no third-party request
+    imgs = re.findall(r"<picture>.*?<img ([^>]*)>", page)
+    assert len(imgs) == 4
+    assert 'alt="Slides (image 1 of 2)"' in imgs[0]
+    assert 'alt=""' in imgs[2]  # a thumbnail only links to its slide
+    assert 'sizes="10.2rem"' in imgs[2]  # 3:2 covering a 9rem 4:3 box: drawn 9rem x 9/8, rounded up

@@ -21,11 +21,14 @@ from .render import MIME_TYPES, storage
 MAIN_COLUMN = [("(min-width: 78rem)", "53.5rem"), ("(min-width: 60rem)", "97vw - 22rem"), ("", "100vw - 2rem")]
 # place: ([(media condition, width)], the box's width:height when the image fills it with object-fit:
 # cover, else None). A covered image is drawn wider than its box when it is wider than the box's ratio.
+# A slideshow's slide is the article's width (its max-height can only make it narrower).
 PLACES = {
     "card": ([("(min-width: 36rem)", "11rem"), ("", "6rem")], 4 / 3),
     "lead": (MAIN_COLUMN, 16 / 9),
     "article": (MAIN_COLUMN, None),
     "gallery": (MAIN_COLUMN, None),
+    # A slideshow's thumbnails: a grid of columns at least 6rem wide, under 9rem in any main column.
+    "thumb": ([("", "9rem")], 4 / 3),
 }
 
 
