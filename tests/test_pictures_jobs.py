@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from articles import caching
 from articles.models import ArticleImage, Picture, Rendition
 from articles.models.renditions import source_key
 from articles.pictures import render
+from articles.pictures.html import sizes
 from articles.pictures.jobs import fetch_picture, link_pictures, process_picture, queue_pictures
 from articles.pictures.render import crop_box, widths_for
 from articles.pictures.storage import AtomicFileSystemStorage
@@ -82,7 +83,7 @@ def test_a_fetched_picture_gets_renditions_in_every_width_up_to_its_own_and_ever
     picture.refresh_from_db()
     assert (picture.width, picture.height, picture.format, picture.reason) == (1000, 500, "JPEG", "")
     widths = sorted({r.width for r in picture.renditions.filter(crop="")})
-    assert widths == [320, 640, 960, 1000]  # never upscaled to 1280 or 1920
+    assert widths == [320, 480, 640, 800, 1000]  # never upscaled to 1080, 1280 or 1920
     formats = {r.format for r in picture.renditions.filter(crop="")}
     assert formats == ({"webp", "avif", "jpeg"} if render.avif_supported() else {"webp", "jpeg"})
     for rendition in picture.renditions.all():
@@ -241,7 +242,7 @@ def test_a_page_shows_the_original_url_before_the_job_and_the_renditions_after(
     assert 'width="1600" height="900"' in img
     assert 'loading="eager"' in img  # the lead image is above the fold
     candidates = re.search(r' srcset="([^"]*)"', img).group(1).split(", ")
-    assert [c.rsplit(" ", 1)[1] for c in candidates] == ["320w", "640w", "960w", "1280w", "1600w"]
+    assert [c.rsplit(" ", 1)[1] for c in candidates] == ["320w", "480w", "640w", "800w", "1080w", "1280w", "1600w"]
     assert 'sizes="' in img
     og = re.search(r'<meta property="og:image" content="([^"]*)">', after).group(1)
     assert og.startswith("http://testserver/pictures/r/")
@@ -522,9 +523,108 @@ def test_the_api_gives_a_ready_pictures_renditions_beside_its_original_url(clien
     assert renditions["src"].endswith("/w1000x500.jpg")
     assert {"webp", "jpeg"} <= set(renditions["srcset"])
     widths = [candidate.rsplit(" ", 1)[1] for candidate in renditions["srcset"]["webp"].split(", ")]
-    assert widths == ["320w", "640w", "960w", "1000w"]
+    assert widths == ["320w", "480w", "640w", "800w", "1000w"]
     assert all(c.startswith("http://testserver/pictures/r/") for c in renditions["srcset"]["jpeg"].split(", "))
     assert set(renditions["crops"]) == {"16:9", "1:1", "og"}
     assert renditions["crops"]["og"]["jpeg"].endswith("-952x500.jpg 952w")  # 1200:630, never upscaled
     assert data["related"][0]["images"][0]["renditions"] == renditions
     assert client.get(renditions["src"]).status_code == 200
+
+
+def test_a_picture_whose_rows_cannot_be_saved_is_tried_again_not_left_pending_without_a_job(server, monkeypatch):
+    # Two workers' first "page cache changed" on a fresh PostgreSQL database once both inserted its row:
+    # one job's transaction failed, the job ended FAILED and its picture stayed pending with nothing queued.
+    picture = picture_for(server.add("/conflict.jpg", image_bytes("JPEG", (400, 300))))
+
+    def conflicting(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Rendition.objects, "bulk_create", conflicting)
+    assert process_picture(picture.pk) == Picture.Status.PENDING
+    picture.refresh_from_db()
+    assert picture.reason.startswith("attempt 1: error: IntegrityError")
+    assert not picture.renditions.exists()
+    (job,) = DBTaskResult.objects.all()
+    assert job.args_kwargs["args"] == [picture.pk]
+
+    monkeypatch.undo()
+    assert process_picture(picture.pk) == Picture.Status.READY
+
+
+def test_a_failure_after_the_commit_leaves_the_picture_ready(server, monkeypatch, django_capture_on_commit_callbacks):
+    picture = picture_for(server.add("/aftercommit.jpg", image_bytes("JPEG", (400, 300))))
+
+    def broken(seconds):
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr("articles.pictures.jobs.content_changes_within", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_picture(picture.pk) == Picture.Status.READY
+    picture.refresh_from_db()
+    assert picture.is_ready
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_twins_clean_up_between_render_and_commit_does_not_leave_the_other_without_files(
+    server, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Two pictures of the same bytes share their files. One's focal point moves: its old crops are
+    # deleted once no row uses them. If that happens while the other's job has found those files there
+    # (render) but not yet committed its rows, the other would point at deleted files.
+    data = image_bytes("JPEG", (1200, 600))
+    moved = picture_for(server.add("/moved-twin.jpg", data))
+    twin = picture_for(server.add("/late-twin.jpg", data))
+    with django_capture_on_commit_callbacks(execute=True):
+        process_picture(moved.pk)
+    old_crops = set(moved.renditions.exclude(crop="").values_list("file", flat=True))
+    moved.focal_x, moved.focal_y = 0.1, 0.2
+    moved.save()
+    with django_capture_on_commit_callbacks(execute=False) as clean_up:
+        process_picture(moved.pk, force=True)
+
+    real_render = render.render
+
+    def render_then_clean_up(*args):
+        made = real_render(*args)  # the twin's files all found in place ...
+        while clean_up:  # ... then the moved picture's clean-up commits
+            clean_up.pop()()
+        return made
+
+    monkeypatch.setattr(render, "render", render_then_clean_up)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_picture(twin.pk) == Picture.Status.READY
+    files = set(twin.renditions.values_list("file", flat=True))
+    assert old_crops <= files
+    assert all(stored(name).exists() for name in files)
+
+
+def test_sizes_say_how_wide_each_place_draws_the_picture_not_the_viewports_width():
+    # A 6rem card thumbnail said "100vw": a 390 px phone at 3x took a 1280 px rendition for a 96 px slot.
+    # A card's 4:3 box is covered (object-fit): a 16:9 picture is drawn 4/3 as wide as the box.
+    assert sizes("card", 1600, 900) == "(min-width: 36rem) 14.7rem, 8rem"
+    assert sizes("card", 900, 1600) == "(min-width: 36rem) 11rem, 6rem"  # narrower than the box: its width
+    main = "(min-width: 78rem) 53.5rem, (min-width: 60rem) calc(97vw - 22rem), calc(100vw - 2rem)"
+    assert sizes("article", 1080, 1350) == main  # the main column, less the page's padding
+    assert sizes("gallery", 1600, 900) == main
+    assert sizes("lead", 1600, 900) == main  # 16:9 in a 16:9 box
+    assert sizes("lead", 2400, 900) == (
+        "(min-width: 78rem) 80.3rem, (min-width: 60rem) calc((97vw - 22rem) * 1.500), calc((100vw - 2rem) * 1.500)"
+    )
+
+
+def test_a_slideshow_shows_its_slides_and_thumbnails_from_renditions_once_ready(client, server):
+    article = make_published_article("Slides", item_type="slideshow", images=0)
+    urls = [server.add(f"/slide{n}.jpg", image_bytes("JPEG", (1200, 800))) for n in range(2)]
+    for n, url in enumerate(urls):
+        ArticleImage.objects.create(article=article, url=url, width=1200, height=800, position=n)
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert all(f'src="{url}"' in before for url in urls)
+    call_command("cache_images", verbosity=0)
+    caching.content_changed()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert not any(url in page for url in urls)  # slides and thumbnails: no third-party request
+    imgs = re.findall(r"<picture>.*?<img ([^>]*)>", page)
+    assert len(imgs) == 4
+    assert 'alt="Slides (image 1 of 2)"' in imgs[0]
+    assert 'alt=""' in imgs[2]  # a thumbnail only links to its slide
+    assert 'sizes="10.2rem"' in imgs[2]  # 3:2 covering a 9rem 4:3 box: drawn 9rem x 9/8, rounded up

@@ -8,17 +8,44 @@ image is its original URL, as before. Nothing here queries the database: the
 renditions are in ``Picture.variants``, loaded with the image (a JOIN).
 """
 
+import math
+
 from django.utils.html import format_html, format_html_join
 
 from .render import MIME_TYPES, storage
 
-# What each place on a page takes up, for the browser's choice of width.
-SIZES = {
-    "card": "(min-width: 64em) 22em, (min-width: 40em) 45vw, 100vw",
-    "lead": "(min-width: 64em) 44em, 100vw",
-    "article": "(min-width: 64em) 44em, 100vw",
-    "gallery": "(min-width: 40em) 22em, 100vw",
+# The width each place shows an image at, as static/css/site.css lays it out, for the browser's choice
+# of srcset candidate: a sizes that overstates it makes a phone download a picture too wide. The main
+# column: ``.wrap`` (at most 78rem, 1rem padding each side), less the 20rem sidebar and the gap
+# (clamp(1rem, 3vw, 2.5rem)) from 60rem up. Cards: a 6rem thumbnail, 11rem from 36rem up.
+MAIN_COLUMN = [("(min-width: 78rem)", "53.5rem"), ("(min-width: 60rem)", "97vw - 22rem"), ("", "100vw - 2rem")]
+# place: ([(media condition, width)], the box's width:height when the image fills it with object-fit:
+# cover, else None). A covered image is drawn wider than its box when it is wider than the box's ratio.
+# A slideshow's slide is the article's width (its max-height can only make it narrower).
+PLACES = {
+    "card": ([("(min-width: 36rem)", "11rem"), ("", "6rem")], 4 / 3),
+    "lead": (MAIN_COLUMN, 16 / 9),
+    "article": (MAIN_COLUMN, None),
+    "gallery": (MAIN_COLUMN, None),
+    # A slideshow's thumbnails: a grid of columns at least 6rem wide, under 9rem in any main column.
+    "thumb": ([("", "9rem")], 4 / 3),
 }
+
+
+def sizes(place: str, width: int, height: int) -> str:
+    """The sizes attribute for an image of width x height shown at place: each width the image is drawn
+    at (for a covered box, the box's width times how much wider the image is than the box)."""
+    slots, box_ratio = PLACES.get(place, PLACES["article"])
+    factor = max(1.0, (width / height) / box_ratio) if box_ratio and width and height else 1.0
+
+    def drawn(length: str) -> str:
+        if factor < 1.01:
+            return length if " " not in length else f"calc({length})"
+        if length.endswith("rem") and " " not in length:
+            return f"{math.ceil(round(float(length[:-3]) * factor * 10, 6)) / 10:g}rem"
+        return f"calc(({length}) * {factor:.3f})"
+
+    return ", ".join(f"{media} {drawn(length)}".strip() for media, length in slots)
 
 
 def ready_picture(image):
@@ -58,12 +85,12 @@ def picture_html(image, *, place: str = "article", alt: str = "", lazy: bool = T
         return format_html('<img src="{}" alt="{}" loading="{}" decoding="async">', image.src, alt, loading)
     by_format = picture.variants["w"]
     fallback = by_format[fallback_format(by_format)]
-    sizes = SIZES.get(place, SIZES["article"])
+    slot = sizes(place, picture.width, picture.height)
     default = next((item for item in fallback if item[0] >= 640), fallback[-1])
     sources = format_html_join(
         "",
         '<source type="{}" srcset="{}" sizes="{}">',
-        ((MIME_TYPES[name], srcset(by_format[name]), sizes) for name in ("avif", "webp") if name in by_format),
+        ((MIME_TYPES[name], srcset(by_format[name]), slot) for name in ("avif", "webp") if name in by_format),
     )
     return format_html(
         '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="{}" '
@@ -71,7 +98,7 @@ def picture_html(image, *, place: str = "article", alt: str = "", lazy: bool = T
         sources,
         url(default[2]),
         srcset(fallback),
-        sizes,
+        slot,
         picture.width,
         picture.height,
         alt,

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -95,12 +95,25 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
         original = f"o/{content_hash[:2]}/{content_hash}.{render.EXTENSIONS.get(image_format.lower(), 'img')}"
         render.write_once(original, lambda: data)
         made = render.render(image, content_hash, (picture.focal_x, picture.focal_y))
+        save_ready(picture, data, image, image_format, content_hash, original, made)
     except Refused as refusal:
         return refused(picture, attempt, refusal)
-    except Exception as error:  # a bug or a full disk: recorded like a refusal, tried again
+    except Exception as error:  # a bug, a full disk, a deadlock: recorded like a refusal, tried again (a job
+        # that raised would leave the picture pending with no job to finish it)
         logger.exception("picture %s failed", picture.pk)
         return refused(picture, attempt, Refused(f"error: {error.__class__.__name__}: {error}", retry=True))
+    return Picture.Status.READY
+
+
+def save_ready(picture, data, image, image_format, content_hash, original, made) -> None:
+    """Point picture at its renditions in one transaction, under the lock of its bytes' files (see
+    ``lock_files``): a file another picture's clean-up deleted since ``render`` found it is written again."""
     with transaction.atomic():
+        lock_files([original, *(m.file for m in made)])
+        store = render.storage()
+        if missing_files(store, content_hash, original, made):
+            render.write_once(original, lambda: data)
+            render.render(image, content_hash, (picture.focal_x, picture.focal_y))
         previous = set(Rendition.objects.filter(picture=picture).values_list("file", flat=True))
         if picture.original and picture.original != original:
             previous.add(picture.original)
@@ -131,12 +144,46 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
             updated_at=timezone.now(),
         )
         # Cached pages show the renditions within PICTURES_READY_STALE_SECONDS: one new version for
-        # every picture made ready in that window, not one each (an import's hundreds).
-        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS))
+        # every picture made ready in that window, not one each (an import's hundreds). Robust: the
+        # picture is ready once this commits, whatever befalls the page cache or the clean-up.
+        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS), robust=True)
         superseded = previous - {m.file for m in made} - {original}
         if superseded:
-            transaction.on_commit(lambda: delete_unused_files(superseded))
-    return Picture.Status.READY
+            transaction.on_commit(lambda: delete_unused_files(superseded), robust=True)
+
+
+def content_hash_of(name: str) -> str:
+    """The SHA-256 a rendition's or an original's name starts from: r/ab/<hash>/... or o/ab/<hash>.ext."""
+    return name.split("/")[2].split(".")[0] if name.count("/") >= 2 else name
+
+
+def lock_files(names) -> None:
+    """In a transaction: hold the lock of the files of these names' bytes until it ends.
+
+    Files are shared by every picture of the same bytes (content-addressed names), so the clean-up
+    that deletes one picture's unused files and the job that points another picture at the same
+    files must not interleave: the clean-up would find the files unused and delete them between
+    ``render`` finding them there and the job's rows committing. Both take this lock: on PostgreSQL an
+    advisory lock per content hash (in a fixed order: no deadlock); on SQLite the IMMEDIATE transaction
+    holds the database's one write lock already.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for content_hash in sorted({content_hash_of(name) for name in names}):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int(hashlib.sha256(content_hash.encode()).hexdigest()[:15], 16)]
+            )
+
+
+def missing_files(store, content_hash: str, original: str, made) -> bool:
+    """True if a file of these renditions (or the original) is not in store: one listing, not a request a file."""
+    folder = f"r/{content_hash[:2]}/{content_hash}"
+    try:
+        present = {f"{folder}/{name}" for name in store.listdir(folder)[1]}
+    except FileNotFoundError:
+        present = set()
+    return any(m.file not in present for m in made) or not store.exists(original)
 
 
 def delete_unused_files(names) -> int:
@@ -145,14 +192,17 @@ def delete_unused_files(names) -> int:
     Called once the rows that replaced them have committed (new crops for a
     moved focal point, or every file of an image whose bytes changed). Names
     are content-addressed, so another picture of the same bytes may use the
-    same file: those are kept.
+    same file: those are kept, and the check and the deletion hold the files'
+    lock (``lock_files``) so that a job pointing a picture at them cannot commit in between.
     """
     names = set(names)
-    names -= set(Rendition.objects.filter(file__in=names).values_list("file", flat=True))
-    names -= set(Picture.objects.filter(original__in=names).values_list("original", flat=True))
-    store = render.storage()
-    for name in names:
-        store.delete(name)
+    with transaction.atomic():
+        lock_files(names)
+        names -= set(Rendition.objects.filter(file__in=names).values_list("file", flat=True))
+        names -= set(Picture.objects.filter(original__in=names).values_list("original", flat=True))
+        store = render.storage()
+        for name in names:
+            store.delete(name)
     return len(names)
 
 

@@ -163,29 +163,44 @@ MEDIA_MAX_AGE = 60 * 60 * 24  # browsers keep an image a day; a replaced upload 
 # (feed images fetched, uploads) and their renditions: content-addressed names,
 # written atomically, served under /pictures/ by the app (or a proxy) with
 # far-future cache headers. NEWSROOM_PICTURES_S3_BUCKET puts them in an
-# S3-compatible bucket through django-storages instead (README, "Pictures").
+# S3-compatible bucket through django-storages instead (README, "Pictures"; tests/test_pictures_s3.py).
 PICTURES_ROOT = Path(os.environ.get("NEWSROOM_PICTURES_ROOT", MEDIA_ROOT / "pictures"))
 PICTURES_URL = "/pictures/"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "pictures": {
-        "BACKEND": "articles.pictures.storage.AtomicFileSystemStorage",
-        "OPTIONS": {"location": PICTURES_ROOT, "base_url": PICTURES_URL},
-    },
-}
-if os.environ.get("NEWSROOM_PICTURES_S3_BUCKET"):  # pragma: no cover - needs django-storages[s3] and a bucket
-    STORAGES["pictures"] = {
+
+
+def pictures_storage_from_environment(environ, root: Path) -> dict:
+    """STORAGES["pictures"]: files under root, or an S3-compatible bucket (django-storages) when set.
+
+    NEWSROOM_PICTURES_S3_BUCKET: the bucket's name. NEWSROOM_PICTURES_S3_ENDPOINT: the server's URL when
+    it is not AWS (MinIO, R2, Ceph...). NEWSROOM_PICTURES_S3_REGION: the bucket's region.
+    NEWSROOM_PICTURES_S3_DOMAIN: the domain pages link to, for a CDN in front of the bucket. The
+    credentials are boto3's usual ones (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role).
+    """
+    bucket = environ.get("NEWSROOM_PICTURES_S3_BUCKET")
+    if not bucket:
+        return {
+            "BACKEND": "articles.pictures.storage.AtomicFileSystemStorage",
+            "OPTIONS": {"location": root, "base_url": PICTURES_URL},
+        }
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["NEWSROOM_PICTURES_S3_BUCKET"],
-            "endpoint_url": os.environ.get("NEWSROOM_PICTURES_S3_ENDPOINT") or None,
-            "custom_domain": os.environ.get("NEWSROOM_PICTURES_S3_DOMAIN") or None,
-            "querystring_auth": False,
-            "file_overwrite": True,
+            "bucket_name": bucket,
+            "endpoint_url": environ.get("NEWSROOM_PICTURES_S3_ENDPOINT") or None,
+            "region_name": environ.get("NEWSROOM_PICTURES_S3_REGION") or None,
+            "custom_domain": environ.get("NEWSROOM_PICTURES_S3_DOMAIN") or None,
+            "querystring_auth": False,  # public renditions: plain URLs, cacheable by anyone
+            "file_overwrite": True,  # content-addressed names: the same name is the same bytes
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "pictures": pictures_storage_from_environment(os.environ, PICTURES_ROOT),
+}
 
 # Background jobs (django-tasks, the backport of Django 6's django.tasks, with
 # django-tasks-db's database backend): the queue is a table, so SQLite needs no
@@ -206,8 +221,10 @@ PICTURES_FETCH = {
     # everywhere but in the test settings (a local HTTP server).
     "ALLOWED_ADDRESSES": [],
 }
-# Widths of the renditions made of every picture (never wider than the original).
-PICTURES_WIDTHS = [320, 640, 960, 1280, 1920]
+# Widths of the renditions made of every picture (never wider than the original). Besides the round
+# ones, the widths phones ask for: a card's thumbnail at 2-3x (480), a full-width image on a 360-430 px
+# phone at 2x (800) and at 3x (1080); without them a phone takes the next width up (up to 1.7x the bytes).
+PICTURES_WIDTHS = [320, 480, 640, 800, 1080, 1280, 1920]
 # A picture made ready shows on cached pages within this many seconds: the pictures made ready in
 # one such window make the page cache's version change once (articles.caching.content_changes_within).
 PICTURES_READY_STALE_SECONDS = int(os.environ.get("NEWSROOM_PICTURES_READY_STALE_SECONDS", 30))
