@@ -45,7 +45,7 @@ def keep_feed_versions(conflicts: list, updated_ids: list[int], ids, now) -> Non
     with pending.rolled_back():
         update_rows(Article, {pk: article_fields(record, ids, now) for pk, record in conflicts}, now)
         delete_children(article_ids)
-        write_children(conflicts, ids, now)
+        write_children(conflicts, ids, {}, now)  # the feed's version: its images are not linked to pictures
         versions = revisions.snapshots(article_ids)
     FeedConflict.objects.bulk_create(
         [

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import pickle
 import pty
 import subprocess
 from datetime import UTC, datetime
@@ -11,8 +12,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.importer.parse import find_seed_files
+from articles.importer.parse import find_seed_files, parse_seed
 from articles.importer.run import import_seed_files
+from articles.importer.validate import validate_seed
 from articles.models import Article, ArticleImage, Provider, RelatedLink, RelatedLinkImage, SeedFile, Topic
 from newsroom.logging import JsonFormatter, StderrHandler
 from tests.support.paths import FIXTURES_DIR, SAMPLE_SEED
@@ -445,6 +447,13 @@ def test_worker_processes_import_exactly_what_one_process_does(tmp_path):
 
     assert report.failed == 0
     assert sorted(Article.objects.values_list("web_url", "title", "quality", "heat")) == by_workers
+
+
+def test_every_record_crosses_from_a_parser_process_unchanged():
+    # Records are pickled as their constructors' arguments (validate.Record): every field must come back.
+    records = [validate_seed(parse_seed(path.read_bytes(), str(path))) for path in find_seed_files([FIXTURES_DIR])[:50]]
+    assert any(record.related and record.images and record.provider for record in records)
+    assert pickle.loads(pickle.dumps(records)) == records  # noqa: S301 - our own bytes
 
 
 def test_max_values_flag_bounds_the_values_in_one_front_matter(write_seed):

@@ -36,6 +36,36 @@ def insert_rows(model: type[models.Model], rows: list[dict], now) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)  # noqa: S608
 
 
+def rows_with(model: type[models.Model], attname: str, values, *attnames: str) -> list[tuple]:
+    """(``attnames``) of each row of ``model`` whose ``attname`` is one of ``values``, as the database gives them.
+
+    For the importer's look-ups of hundreds of keys at a time (ids, URLs, hashes): the ORM's ``__in``
+    prepares each value through its field, which cost more than the query (1.5 ms per 500 values).
+    Only for columns whose database values are their Python values (numbers, text).
+    """
+    values = list(values)
+    if not values:
+        return []
+    quote = connection.ops.quote_name
+    column = {field.attname: field.column for field in model._meta.concrete_fields} | {"pk": model._meta.pk.column}
+    # Table and column names come from the model and are quoted; values are parameters.
+    selected = ", ".join(quote(column[a]) for a in attnames)
+    sql = f"SELECT {selected} FROM {quote(model._meta.db_table)} WHERE {quote(column[attname])}"  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{sql} = ANY(%s)", [values])
+            return cursor.fetchall()
+        rows = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            rows += cursor.fetchall()
+        return rows
+
+
+IN_CHUNK = 10_000  # values per IN list on SQLite, well under its limit of 32,766 variables
+
+
 def update_rows(model: type[models.Model], rows: dict[int, dict], now) -> None:
     """UPDATE the rows of ``model`` whose primary keys are ``rows``' keys with their values.
 

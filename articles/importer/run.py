@@ -22,11 +22,12 @@ from pathlib import Path
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ..caching import content_changed
-from ..models import Article, RelatedLink, RelatedLinkImage, SeedFile
+from ..models import Article, Picture, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..text import one_line
 from .ids import ProviderTopicIds
 from .read import ReadFile, Rejected, default_workers, one_ahead, parse_and_validate, parser_pool, read_files
 from .report import ImportReport
+from .rows import rows_with
 from .validate import Limits, SeedRecord
 from .write import write_batch
 
@@ -98,7 +99,7 @@ class SeedImport:
             else:
                 loaded.append(item)
         hashes = [digest for _, _, digest, _ in loaded]
-        known = set(SeedFile.objects.filter(content_hash__in=hashes).order_by().values_list("content_hash", flat=True))
+        known = {digest for (digest,) in rows_with(SeedFile, "content_hash", hashes, "content_hash")}
         self.report.count(Outcome.UNCHANGED, len([h for h in hashes if h in known]))
         return [item for item in loaded if item[2] not in known]
 
@@ -211,4 +212,6 @@ STATISTICS_COLUMNS = (
     (RelatedLink, ("id", "article_id")),
     (RelatedLinkImage, ("related_link_id",)),
     (SeedFile, ("content_hash",)),
+    (Picture, ("id", "source_key")),
+    (Revision, ("article_id",)),
 )

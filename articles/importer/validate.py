@@ -6,7 +6,7 @@ tuple of ``Field``s (``convert`` turns one mapping into column values and
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..models import Article, Image, Provider, RelatedLink, Topic, topic_key
 from ..rendering import BodyTooLarge, stored_body_html
@@ -78,21 +78,29 @@ ARTICLE_SPECIAL_KEYS = {"webUrl", "provider", "topics", "images", "related"}
 RELATED_SPECIAL_KEYS = {"provider", "images"}
 
 
+class Record:
+    """A record is pickled as its constructor's arguments: the parser processes send every one to the import's
+    process, and unpickling dataclasses attribute by attribute cost it 0.6 s of CPU per 10,000 files (0.13 s so)."""
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, field.name) for field in fields(self))
+
+
 @dataclass
-class ImageRecord:
+class ImageRecord(Record):
     values: dict
     extra: dict
 
 
 @dataclass
-class ProviderRecord:
+class ProviderRecord(Record):
     name: str
     domain: str
     logos: list[ImageRecord]
 
 
 @dataclass
-class RelatedRecord:
+class RelatedRecord(Record):
     values: dict
     extra: dict
     provider: ProviderRecord | None
@@ -101,7 +109,7 @@ class RelatedRecord:
 
 
 @dataclass
-class SeedRecord:
+class SeedRecord(Record):
     path: str
     content_hash: str
     values: dict

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from .. import notifications, revisions
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
-from ..pictures.jobs import link_and_enqueue_on_commit
+from ..pictures.jobs import pictures_for, queue_on_commit
+from ..rendering import http_url
 from ..search import refresh_search_index
 from .convert import column_length
 from .ids import ProviderTopicIds
-from .rows import insert_rows, update_rows
+from .rows import insert_rows, rows_with, update_rows
 from .validate import SeedRecord
 
 Outcome = SeedFile.Outcome
@@ -33,13 +34,11 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         for row in Article.objects.select_for_update()
         .filter(web_url__in=[r.web_url for r in records])
         .order_by("web_url")  # two imports lock the same rows in the same order
-        .only("id", "web_url", "edited_at", "imported_at", "source_hash")
+        .only("id", "web_url", "status", "edited_at", "imported_at", "source_hash")
     }
-    recorded = set(
-        SeedFile.objects.filter(content_hash__in=[r.content_hash for r in records])
-        .order_by()
-        .values_list("content_hash", flat=True)
-    )
+    recorded = {
+        digest for (digest,) in rows_with(SeedFile, "content_hash", [r.content_hash for r in records], "content_hash")
+    }
     outcomes = [outcome_for(record, existing.get(record.web_url), recorded, overwrite) for record in records]
     if dry_run:
         return outcomes
@@ -59,13 +58,11 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
 
     created = by_outcome[Outcome.CREATED]
     insert_rows(Article, [{"status": status_for(r), **article_fields(r, ids, now)} for r in created], now)
-    article_ids = dict(
-        Article.objects.filter(web_url__in=[r.web_url for r in created]).order_by().values_list("web_url", "id")
-    )
+    article_ids = dict(rows_with(Article, "web_url", [r.web_url for r in created], "web_url", "id"))
     written = [(article_ids[record.web_url], record) for record in created]
 
     updated = [(existing[record.web_url].pk, record) for record in by_outcome[Outcome.UPDATED]]
-    revisions.before_change([article_id for article_id, _ in updated], at=now)
+    latest_revisions = revisions.before_change([article_id for article_id, _ in updated], at=now)
     update_rows(
         Article, {pk: {**article_fields(r, ids, now), "edited_at": None, "updated_at": now} for pk, r in updated}, now
     )
@@ -91,12 +88,22 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         keep_feed_versions(conflicts, [article_id for article_id, _ in updated], ids, now)
     if updated:
         delete_children([article_id for article_id, _ in updated])
-    write_children(written + updated, ids, now)
-    link_and_enqueue_on_commit([article_id for article_id, _ in written + updated])  # their pictures' jobs
-    for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated)):
-        revisions.record_imported(
-            {article_id: kept_path(r, Revision, "source_file") for article_id, r in pairs}, kind=kind, at=now
-        )
+    # Images are linked to their pictures as they are written, from the sources in hand.
+    picture_ids, new_pictures = pictures_for(image_sources(created + by_outcome[Outcome.UPDATED]))
+    write_children(written + updated, ids, picture_ids, now)
+    queue_on_commit(new_pictures)
+    statuses = {record.web_url: status_for(record) for record in created} | {
+        record.web_url: existing[record.web_url].status for record in by_outcome[Outcome.UPDATED]
+    }
+    revisions.record_imported(
+        [
+            (article_id, kind, statuses[r.web_url], kept_path(r, Revision, "source_file"))
+            for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated))
+            for article_id, r in pairs
+        ],
+        at=now,
+        latest_numbers=latest_revisions,
+    )
     refresh_search_index([article_id for article_id, _ in written + updated])
     # Bytes another import recorded since ``recorded`` was read break the unique key:
     # the batch is then written again (``lost_a_race``) and finds them recorded.
@@ -171,11 +178,24 @@ def delete_children(article_ids: list[int]) -> None:
         parts._raw_delete(parts.db)
 
 
-def write_children(pairs: list[tuple[int, SeedRecord]], ids: ProviderTopicIds, now) -> None:
-    """Images, related links (with their images) and topics of freshly written articles."""
+def image_sources(records: list[SeedRecord]) -> set[str]:
+    """The pictures' sources of the records' images and their related links' images (``jobs.source_of``)."""
+    return {
+        http_url(image.values["url"])
+        for record in records
+        for image in [*record.images, *(image for related in record.related for image in related.images)]
+    } - {""}
+
+
+def write_children(pairs: list[tuple[int, SeedRecord]], ids: ProviderTopicIds, picture_ids: dict, now) -> None:
+    """Images (linked to ``picture_ids``, by source), related links (with their images) and topics of freshly
+    written articles."""
     images, links, topic_rows = [], [], []
     for article_id, record in pairs:
-        images += [{"article_id": article_id, "extra": i.extra, **i.values} for i in record.images]
+        images += [
+            {"article_id": article_id, "extra": i.extra, "picture_id": picture_ids.get(i.values["url"]), **i.values}
+            for i in record.images
+        ]
         links += [
             {
                 "article_id": article_id,
@@ -194,16 +214,19 @@ def write_children(pairs: list[tuple[int, SeedRecord]], ids: ProviderTopicIds, n
     insert_rows(RelatedLink, links, now)
     link_ids = {
         (article_id, position): pk
-        for article_id, position, pk in RelatedLink.objects.filter(
-            article_id__in=[article_id for article_id, _ in pairs]
+        for article_id, position, pk in rows_with(
+            RelatedLink, "article_id", [article_id for article_id, _ in pairs], "article_id", "position", "id"
         )
-        .order_by()
-        .values_list("article_id", "position", "id")
     }
     insert_rows(
         RelatedLinkImage,
         [
-            {"related_link_id": link_ids[article_id, related.values["position"]], "extra": i.extra, **i.values}
+            {
+                "related_link_id": link_ids[article_id, related.values["position"]],
+                "extra": i.extra,
+                "picture_id": picture_ids.get(i.values["url"]),
+                **i.values,
+            }
             for article_id, record in pairs
             for related in record.related
             for i in related.images
