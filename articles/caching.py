@@ -64,12 +64,16 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.http import QueryDict
 from django.template.response import SimpleTemplateResponse
-from django.utils.cache import get_conditional_response, has_vary_header, patch_cache_control
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, has_vary_header, patch_cache_control, set_response_etag
 from django.utils.http import parse_http_date_safe
+
+from . import chrome
 
 PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 300))
 BROWSER_MAX_AGE = 60
-SITE = "site"  # the scope of the one version there is today: every public page
+SITE = "site"  # every public page is keyed on this version
+LISTS = "lists"  # every page but an article's own (and the sidebar and section bar on it)
 VERSION_KEY = f"articles:content-version:{SITE}"
 MAX_SCHEDULED = 1000
 
@@ -77,6 +81,11 @@ MAX_SCHEDULED = 1000
 def new_token() -> str:
     """A random token rather than a counter: a version lost and started again never matches an earlier one."""
     return secrets.token_hex(8)
+
+
+def article_scope(pk) -> str:
+    """The scope of one article's own version: its page (less the sidebar and section bar) and its API entry."""
+    return f"article:{pk}"
 
 
 def upcoming(moments: Iterable[float]) -> list[float]:
@@ -88,8 +97,8 @@ def upcoming(moments: Iterable[float]) -> list[float]:
 _own = threading.local()
 
 
-def read_through_own_connection(sql: str, *params) -> tuple | None:
-    """``sql``'s first row, read through a database connection of this thread's own; None where there is none.
+def read_all_through_own_connection(sql: str, *params) -> list[tuple] | None:
+    """``sql``'s rows, read through a database connection of this thread's own; None where there is none.
 
     It runs on every anonymous request. Django's connection is opened with
     each request on SQLite (CONN_MAX_AGE 0: a hit then cost 0.5 to 10 ms,
@@ -112,7 +121,7 @@ def read_through_own_connection(sql: str, *params) -> tuple | None:
             _own.connection = connections.create_connection(DEFAULT_DB_ALIAS)
         with _own.connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return cursor.fetchall()
     except (OSError, DatabaseError) as error:
         close_own_connection()
         raise DatabaseError(str(error)) from error
@@ -126,27 +135,34 @@ def close_own_connection() -> None:
 
 
 class DatabaseVersion:
-    """The version as a row of ``ContentVersion``: shared by every process that uses the database."""
+    """The versions as rows of ``ContentVersion``: shared by every process that uses the database."""
 
     def __init__(self, scope: str = SITE):
         self.scope = scope
 
     def read(self) -> tuple[str, float | None]:
-        """One primary-key lookup, without the ORM: it runs on every anonymous request."""
+        return self.read_many([self.scope])[self.scope]
+
+    def read_many(self, scopes: list[str]) -> dict[str, tuple[str, float | None]]:
+        """One query by primary key, without the ORM: it runs on every anonymous request. Missing rows are made."""
         from .models import ContentVersion
 
-        sql = f"SELECT token, next_at FROM {ContentVersion._meta.db_table} WHERE scope = %s"  # noqa: S608 - no input
-        row = read_through_own_connection(sql, self.scope)
-        if row is None:
+        marks = ", ".join(["%s"] * len(scopes))
+        sql = f"SELECT scope, token, next_at FROM {ContentVersion._meta.db_table} WHERE scope IN ({marks})"  # noqa: S608
+        rows = read_all_through_own_connection(sql, *scopes)
+        if rows is None:
             with connection.cursor() as cursor:
-                cursor.execute(sql, [self.scope])
-                row = cursor.fetchone()
-        if row is None:
+                cursor.execute(sql, scopes)
+                rows = cursor.fetchall()
+        found = {scope: (token, next_at) for scope, token, next_at in rows}
+        missing = [scope for scope in scopes if scope not in found]
+        if missing:
             ContentVersion.objects.bulk_create(
-                [ContentVersion(scope=self.scope, token=new_token())], ignore_conflicts=True
+                [ContentVersion(scope=scope, token=new_token()) for scope in missing], ignore_conflicts=True
             )
-            row = ContentVersion.objects.filter(scope=self.scope).values_list("token", "next_at").get()
-        return row
+            rows = ContentVersion.objects.filter(scope__in=missing).values_list("scope", "token", "next_at")
+            found.update({scope: (token, next_at) for scope, token, next_at in rows})
+        return found
 
     def bump(self, moments: set[float], *, wait: bool) -> None:
         """A new token. ``wait=False``: skip it if another transaction holds the row (it bumps when it commits).
@@ -175,6 +191,18 @@ class DatabaseVersion:
             row.next_at = row.upcoming[0] if row.upcoming else None
             row.save()
 
+    @staticmethod
+    def bump_many(scopes: list[str]) -> None:
+        """A new token for each of ``scopes`` (articles' own), their upcoming times kept: one statement."""
+        from .models import ContentVersion
+
+        ContentVersion.objects.bulk_create(
+            [ContentVersion(scope=scope, token=new_token()) for scope in sorted(scopes)],
+            update_conflicts=True,
+            unique_fields=["scope"],
+            update_fields=["token"],
+        )
+
     def schedule(self, moment: float) -> None:
         """Change the token at ``moment`` (as a go-live time does), not now; nothing to write if already due then."""
         from .models import ContentVersion
@@ -190,25 +218,39 @@ class DatabaseVersion:
             row.save(update_fields=["upcoming", "next_at"])
 
 
+def cache_key(scope: str) -> str:
+    return f"articles:content-version:{scope}"
+
+
 class CacheVersion:
-    """The version as a cache key: the choice when the cache is shared (Redis)."""
+    """The versions as cache keys: the choice when the cache is shared (Redis)."""
 
     def __init__(self, scope: str = SITE):
-        self.key = f"articles:content-version:{scope}"
+        self.scope = scope
+        self.key = cache_key(scope)
 
     def read(self) -> tuple[str, float | None]:
-        state = cache.get(self.key)
-        if state is None:
+        return self.read_many([self.scope])[self.scope]
+
+    def read_many(self, scopes: list[str]) -> dict[str, tuple[str, float | None]]:
+        keys = {cache_key(scope): scope for scope in scopes}
+        states = cache.get_many(list(keys))
+        for key in keys.keys() - states.keys():
             # add(): when two servers race, both use whichever version landed first.
-            cache.add(self.key, (new_token(), []), timeout=None)
-            state = cache.get(self.key) or (new_token(), [])
-        token, moments = state
-        return token, moments[0] if moments else None
+            cache.add(key, (new_token(), []), timeout=None)
+            states[key] = cache.get(key) or (new_token(), [])
+        return {keys[key]: (token, moments[0] if moments else None) for key, (token, moments) in states.items()}
 
     def bump(self, moments: set[float], *, wait: bool) -> None:
         # A concurrent bump elsewhere can drop a time: that page is then stale for at most PAGE_CACHE_SECONDS.
         state = cache.get(self.key)
         cache.set(self.key, (new_token(), upcoming({*moments, *(state[1] if state else ())})), timeout=None)
+
+    @staticmethod
+    def bump_many(scopes: list[str]) -> None:
+        keys = [cache_key(scope) for scope in scopes]
+        states = cache.get_many(keys)
+        cache.set_many({key: (new_token(), upcoming(states[key][1]) if key in states else []) for key in keys}, None)
 
     def schedule(self, moment: float) -> None:
         state = cache.get(self.key)
@@ -219,34 +261,53 @@ class CacheVersion:
             cache.set(self.key, (token, upcoming({moment, *moments})), timeout=None)
 
 
-def version_store() -> DatabaseVersion | CacheVersion:
-    return CacheVersion() if settings.NEWSROOM_CONTENT_VERSION_STORE == "cache" else DatabaseVersion()
+def version_store(scope: str = SITE) -> DatabaseVersion | CacheVersion:
+    store = CacheVersion if settings.NEWSROOM_CONTENT_VERSION_STORE == "cache" else DatabaseVersion
+    return store(scope)
 
 
-_last_seen: str | None = None  # this process's last version: served from while the database is away
+_last_seen: dict[str, str] = {}  # this process's last versions: served from while the database is away
+
+
+def versions(scopes: list[str]) -> list[str]:
+    """The current version of each of ``scopes``; a new one for a scope whose scheduled time has passed."""
+    store = version_store()
+    try:
+        found = store.read_many(scopes)
+        due = [scope for scope, (_, next_at) in found.items() if next_at is not None and next_at <= time.time()]
+        if due:
+            # A go-live or expiry time passed: what readers see changed without any write.
+            for scope in due:
+                version_store(scope).bump(set(), wait=False)
+            found.update(store.read_many(due))
+    except DatabaseError:
+        if any(scope not in _last_seen for scope in scopes):
+            raise
+        return [_last_seen[scope] for scope in scopes]  # nothing can be written to a database nobody reaches
+    _last_seen.update({scope: found[scope][0] for scope in scopes})
+    return [found[scope][0] for scope in scopes]
 
 
 def content_version() -> str:
-    """The current content version; a new one when a scheduled time has passed."""
-    global _last_seen
-    store = version_store()
-    try:
-        token, next_at = store.read()
-        if next_at is not None and next_at <= time.time():
-            # A go-live or expiry time passed: what readers see changed without any write.
-            store.bump(set(), wait=False)
-            token, _ = store.read()
-    except DatabaseError:
-        if _last_seen is None:
-            raise
-        return _last_seen  # nothing can be written to a database nobody reaches
-    _last_seen = token
-    return token
+    """The site-wide version: every cached page is keyed on it."""
+    return versions([SITE])[0]
+
+
+def bump(scope: str, moments: set[float]) -> None:
+    """A new version of ``scope``: now, and again once the transaction commits (see ``content_changed``)."""
+    store = version_store(scope)
+    if not transaction.get_connection().in_atomic_block:
+        store.bump(moments, wait=True)
+        return
+    store.bump(moments, wait=False)
+    transaction.on_commit(lambda: store.bump(moments, wait=True))
 
 
 def content_changed(*, scheduled: Iterable[datetime | None] = ()) -> None:
     """Make every cached page stale: readers' next request renders afresh.
 
+    For what is shown on every page or many (a source's or topic's name, a
+    category), and for any caller that cannot say which articles changed.
     ``scheduled``: go-live and expiry times of the changed articles; when one
     of them passes, the version changes again by itself (the earliest
     ``MAX_SCHEDULED`` are kept).
@@ -257,34 +318,53 @@ def content_changed(*, scheduled: Iterable[datetime | None] = ()) -> None:
     this same transaction (tests, a shell) never see a page cached before the
     change.
     """
+    bump(SITE, {moment.timestamp() for moment in scheduled if moment is not None})
+
+
+def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None] = (), lists_within: float = 0) -> None:
+    """Make stale what shows these articles: their own pages, and every list page (see the module docstring).
+
+    ``scheduled`` as for ``content_changed``: the articles' own versions and
+    the lists' change again at those times. ``lists_within``: the lists'
+    version changes at the end of the current window of that many seconds
+    rather than now (as ``content_changes_within``); the articles' own at once.
+    """
+    scopes = sorted({article_scope(pk) for pk in ids if pk is not None})
+    if not scopes:
+        return
     moments = {moment.timestamp() for moment in scheduled if moment is not None}
     store = version_store()
-    if not transaction.get_connection().in_atomic_block:
-        store.bump(moments, wait=True)
-        return
-    store.bump(moments, wait=False)
-    transaction.on_commit(lambda: store.bump(moments, wait=True))
+    store.bump_many(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: store.bump_many(scopes))
+    for scope in scopes if moments else ():
+        for moment in moments:
+            version_store(scope).schedule(moment)
+    if lists_within > 0:
+        version_store(LISTS).schedule(window_end(lists_within))
+    else:
+        bump(LISTS, moments)
+
+
+def window_end(seconds: float) -> float:
+    return float((math.floor(time.time() / seconds) + 1) * seconds)
 
 
 def content_changes_within(seconds: float) -> None:
     """Make every cached page stale within ``seconds``, coalesced: any number of calls in one window, one change.
 
-    For changes that come in streams and can wait a little (pictures becoming
-    ready, hundreds a minute after an import): the version is scheduled to
-    change at the end of the current ``seconds``-long window of the clock, as
-    a go-live time would make it change, so every call in that window names
-    the same moment and the pages are rendered again once, not once per call.
-    Call it after the change has committed (a page rendered before would be
-    stored under the new version). ``seconds`` 0 or less: at once.
+    For changes that come in streams and can wait a little: the version is
+    scheduled to change at the end of the current ``seconds``-long window of
+    the clock, as a go-live time would make it change, so every call in that
+    window names the same moment and the pages are rendered again once, not
+    once per call. Call it after the change has committed (a page rendered
+    before would be stored under the new version). ``seconds`` 0 or less: at
+    once.
     """
     if seconds <= 0:
         content_changed()
         return
-    moment = (math.floor(time.time() / seconds) + 1) * seconds
-    version_store().schedule(float(moment))
-
-
-content_changed_on_commit = content_changed  # the name the workflow services know it by
+    version_store().schedule(window_end(seconds))
 
 
 def canonical_query(request, names: frozenset[str]) -> str:
@@ -312,9 +392,10 @@ def query_names(filterset_class, exclude: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(names)
 
 
-def page_key(request, version: str) -> str:
+def page_key(request, *tokens: str) -> str:
+    """Keyed on the versions the page shows, the URL and the day (the masthead prints the date)."""
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"articles:page:{version}:{url}"
+    return f"articles:page:{timezone.localdate().isoformat()}:{':'.join(tokens)}:{url}"
 
 
 def is_anonymous(request) -> bool:
@@ -347,12 +428,16 @@ def answer_from_cache(request, response):
     )
 
 
-def cache_public_page(view, *, query: Iterable[str] = ()):
+def cache_public_page(view, *, query: Iterable[str] = (), article: str | None = None, with_chrome: bool = False):
     """Serve ``view`` to anonymous visitors from the page cache; see the module docstring.
 
     ``query``: the names of the query parameters the view reads. For
     anonymous visitors every other parameter is removed before the view
-    runs, so that it is not part of the cache key.
+    runs, so that it is not part of the cache key. ``article``: the name of
+    the view's keyword argument that is an article's id; the page is then
+    keyed on that article's own version, not the lists'. ``with_chrome``:
+    the page's section bar and sidebar (``articles/chrome.py``) are kept
+    apart, under the lists' version.
     """
     names = frozenset(query)
 
@@ -365,33 +450,70 @@ def cache_public_page(view, *, query: Iterable[str] = ()):
             return response
         request.META["QUERY_STRING"] = canonical_query(request, names)
         request.GET = QueryDict(request.META["QUERY_STRING"])
-        version = content_version()  # read before rendering: see content_changed
-        key = page_key(request, version)
-        cached = cache.get(key)
-        if cached is not None:
-            return answer_from_cache(request, cached)
-        response = view(request, *args, **kwargs)
-        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-            response = response.render()  # runs the post-render callbacks (ETag) before pickling
-        if is_cacheable(request, response):
-            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
-            cache.set(key, response, PAGE_CACHE_SECONDS)
-        return response
+        own = article_scope(kwargs[article]) if article else LISTS
+        site, own_version, lists = versions([SITE, own, LISTS])  # read before rendering: see content_changed
+        key = page_key(request, site, own_version)
+        response = cache.get(key)
+        if response is None:
+            if with_chrome:
+                chrome.ask_for_markers(request)
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response = response.render()  # runs the post-render callbacks (ETag) before pickling
+            response.chrome_nonce = getattr(request, "chrome_nonce", None)
+            if is_cacheable(request, response):
+                patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+                cache.set(key, response, PAGE_CACHE_SECONDS)
+        nonce = getattr(response, "chrome_nonce", None)
+        if nonce is None or response.status_code != 200:
+            return answer_from_cache(request, response)
+        prefix = f"articles:chrome:{timezone.localdate().isoformat()}:{site}:{lists}:"
+        parts = chrome.fragments(
+            request,
+            int(kwargs[article]),
+            get=lambda name: cache.get(prefix + name),
+            store=lambda name, value: cache.set(prefix + name, value, PAGE_CACHE_SECONDS),
+        )
+        chrome.fill(response, nonce, parts)
+        set_response_etag(response)
+        return answer_from_cache(request, response)
 
     return cached_view
 
 
 def on_content_saved(sender, **kwargs) -> None:
-    """Signal receiver: an ORM write to something readers see."""
+    """Signal receiver: an ORM write to something readers see on many pages (a source, a topic, a category)."""
     if kwargs.get("raw"):  # loaddata: fixtures, not content changes
         return
+    content_changed()
+
+
+def on_article_saved(sender, **kwargs) -> None:
+    """Signal receiver: an ORM write to an article, or to a part of one (images, links, corrections, authors)."""
+    if kwargs.get("raw"):
+        return
     instance = kwargs["instance"]
-    content_changed(scheduled=(getattr(instance, "go_live_at", None), getattr(instance, "expires_at", None)))
+    if sender.__name__ == "Article":
+        pk = instance.pk
+    elif hasattr(instance, "article_id"):
+        pk = instance.article_id
+    else:  # a related link's image
+        pk = type(instance.related_link).objects.filter(pk=instance.related_link_id).values_list("article_id").first()
+        pk = pk and pk[0]
+    if pk is None:
+        content_changed()  # whose it was is no longer known
+        return
+    articles_changed([pk], scheduled=(getattr(instance, "go_live_at", None), getattr(instance, "expires_at", None)))
 
 
-def on_topics_changed(sender, action, **kwargs) -> None:
+def on_topics_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
-        content_changed()
+        if not reverse:
+            articles_changed([instance.pk])
+        elif pk_set:
+            articles_changed(pk_set)
+        else:
+            content_changed()  # a topic's articles all cleared: which they were is no longer known
 
 
 def connect_signals() -> None:
@@ -411,10 +533,11 @@ def connect_signals() -> None:
         Topic,
     )
 
-    models = (Article, ArticleAuthor, ArticleImage, Category, Correction, Provider, ProviderLogo, RelatedLink)
-    models += (RelatedLinkImage,)
-    for model in (*models, Topic):
-        uid = f"articles.caching:{model.__name__}"
-        post_save.connect(on_content_saved, sender=model, dispatch_uid=f"{uid}:save")
-        post_delete.connect(on_content_saved, sender=model, dispatch_uid=f"{uid}:delete")
+    shown_widely = (Category, Provider, ProviderLogo, Topic)
+    parts_of_articles = (Article, ArticleAuthor, ArticleImage, Correction, RelatedLink, RelatedLinkImage)
+    for models, receiver in ((shown_widely, on_content_saved), (parts_of_articles, on_article_saved)):
+        for model in models:
+            uid = f"articles.caching:{model.__name__}"
+            post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}:save")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}:delete")
     m2m_changed.connect(on_topics_changed, sender=Article.topics.through, dispatch_uid="articles.caching:topics")

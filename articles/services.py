@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from . import revisions, workflow
-from .caching import content_changed_on_commit
+from .caching import articles_changed
 from .forms import LINE_BREAK
 from .models import (
     Article,
@@ -273,7 +273,7 @@ def article_transition(
     Article.objects.filter(pk=locked.pk).update(
         status=transition.target, version=F("version") + 1, updated_at=at, **dated
     )
-    content_changed_on_commit(scheduled=(locked.go_live_at, locked.expires_at))  # update() sends no signal
+    articles_changed([locked.pk], scheduled=(locked.go_live_at, locked.expires_at))  # update() sends no signal
     if dated:
         refresh_search_index([locked.pk])  # the index is keyed by the publication time
     article.status = transition.target
@@ -310,7 +310,7 @@ def article_publish(
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at
         Article.objects.filter(pk=article.pk).update(go_live_at=go_live_at, expires_at=expires_at)
-        content_changed_on_commit(scheduled=(go_live_at, expires_at))
+        articles_changed([article.pk], scheduled=(go_live_at, expires_at))
     return record
 
 

@@ -36,7 +36,7 @@ def list_query(*fixed: str) -> frozenset[str]:
 # sends a topic's old slug on to its page or feed.
 urlpatterns = [
     path("", cached(views.front_page, query=list_query()), name="front"),
-    path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail), name="detail"),
+    path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail, article="pk", with_chrome=True), name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
     path("preview-link/<str:token>/", preview_links.preview_link_page, name="preview_link"),
     path(
@@ -72,5 +72,5 @@ urlpatterns = [
     path(
         "api/news/", cached(api.article_list, query=query_names(ArticleFilter) | {"page", "page_size"}), name="api_list"
     ),
-    path("api/news/<int:pk>/", cached(api.article_detail), name="api_detail"),
+    path("api/news/<int:pk>/", cached(api.article_detail, article="pk"), name="api_detail"),
 ]

@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from .chrome import SIDEBAR_NEWEST, Chrome
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Category, Correction, Provider, Topic, TopicOldSlug, category_key, http_images
@@ -29,7 +30,6 @@ from .text import display_domain
 
 PAGE_SIZE = 20
 FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDERING_LABELS["hot"]}
-SIDEBAR_NEWEST = 6
 
 
 def feed_links(kind: str = "", slug: str = "", name: str = "") -> dict:
@@ -214,7 +214,6 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
     lead_image = images[0] if images else None
     canonical = absolute(request, article.get_absolute_url())
     authors = article.byline_names
-    facets = Facets()
     title, excerpt = plain_text(article.title), plain_text(article.excerpt)
     embed = video_embed(article.featured_content)
     return {
@@ -233,8 +232,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),
         "source_url": http_url(article.web_url) or http_url(article.original_url),
-        "facets": facets,
-        "newest": [item for item in facets.newest(SIDEBAR_NEWEST + 1) if item.pk != article.pk][:SIDEBAR_NEWEST],
+        "chrome": Chrome(request, exclude=article.pk),
         "page_title": title,
         "meta_description": clip(excerpt, 300),
         "canonical_url": canonical,

@@ -9,6 +9,7 @@ conflicts' markers, every article's images, related links and topics, and a
 from django.utils import timezone
 
 from .. import revisions
+from ..caching import articles_changed
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..pictures.jobs import link_and_enqueue_on_commit
 from ..search import refresh_search_index
@@ -69,6 +70,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     update_rows(
         Article, {pk: {**article_fields(r, ids, now), "edited_at": None, "updated_at": now} for pk, r in updated}, now
     )
+    articles_changed([pk for pk, _ in written + updated])  # raw writes send no signals: readers' pages made fresh
     update_rows(
         Article,
         {

@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from ..caching import content_changes_within
+from ..caching import articles_changed, content_changes_within
 from ..importer.rows import insert_rows, update_rows
 from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
 from ..models.renditions import Rendition, source_key, upload_source
@@ -129,13 +129,25 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
             variants=render.variants(made),
             updated_at=timezone.now(),
         )
-        # Cached pages show the renditions within PICTURES_READY_STALE_SECONDS: one new version for
-        # every picture made ready in that window, not one each (an import's hundreds).
-        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS))
+        # Cached pages show the renditions: the pages of the articles showing it at once, the list pages within
+        # PICTURES_READY_STALE_SECONDS (one new version for every picture made ready in that window, not one
+        # each: an import's hundreds); a source's logo is on every page of it, so all pages within that time.
+        transaction.on_commit(lambda: pages_show_ready_picture(picture.pk))
         superseded = previous - {m.file for m in made} - {original}
         if superseded:
             transaction.on_commit(lambda: delete_unused_files(superseded))
     return Picture.Status.READY
+
+
+def pages_show_ready_picture(picture_id: int) -> None:
+    seconds = settings.PICTURES_READY_STALE_SECONDS
+    if ProviderLogo.objects.filter(picture_id=picture_id).exists():
+        content_changes_within(seconds)
+    articles = set(ArticleImage.objects.filter(picture_id=picture_id).values_list("article_id", flat=True))
+    articles.update(
+        RelatedLinkImage.objects.filter(picture_id=picture_id).values_list("related_link__article_id", flat=True)
+    )
+    articles_changed(articles, lists_within=seconds)
 
 
 def delete_unused_files(names) -> int:

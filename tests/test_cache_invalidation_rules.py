@@ -1,0 +1,131 @@
+"""Which change makes which cached page stale, and nothing else (articles/caching.py, issue 16 part 2).
+
+An article's page is keyed on the site's version and the article's own;
+every other cached page on the site's and the lists'; the article page's
+section bar and sidebar are kept apart under the lists' version
+(articles/chrome.py). A page taken from the cache must be byte for byte what
+a fresh render gives.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from articles import services
+from articles.models import Article, Correction
+from tests.support.factories import make_provider, make_published_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+SEED = """---
+title: {title}
+webUrl: https://rules.example/{name}
+publishedDateTime: 2026-11-2{day}T09:00:00Z
+published: true
+topics: [Rules]
+provider:
+  name: Rules Wire
+  domain: rules.example
+---
+{body}
+"""
+
+
+@pytest.fixture
+def stories():
+    provider = make_provider("Rules Source", "rules-source.example")
+    return [make_published_article(f"Rule story {n}", provider=provider, topics=("Rules",)) for n in range(3)]
+
+
+def rendered(client, url: str) -> bool:
+    """Whether the page itself was rendered for this request (not its cached copy; a sidebar may be)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return bool({"articles/detail.html", "articles/list.html"} & {t.name for t in response.templates})
+
+
+def misses(client, urls: dict[str, str]) -> set[str]:
+    return {name for name, url in urls.items() if rendered(client, url)}
+
+
+def urls_of(stories) -> dict[str, str]:
+    return {
+        "front": "/",
+        "topic": "/topics/rules/",
+        "provider": "/providers/rules-source-example/",
+        **{f"story {n}": story.get_absolute_url() for n, story in enumerate(stories)},
+    }
+
+
+LISTS = {"front", "topic", "provider"}
+
+
+def test_warm_pages_are_all_hits(client, stories):
+    urls = urls_of(stories)
+    assert misses(client, urls) == set(urls)
+
+    assert misses(client, urls) == set()
+
+
+def test_an_edit_renders_the_edited_article_and_the_lists_again_and_no_other_article(client, stories):
+    urls = urls_of(stories)
+    misses(client, urls)
+    story = stories[1]
+    story.title = "Edited rule story"
+
+    services.article_save(article=story, by=make_user("editor"), seen_token=story.edit_token, is_edit=True)
+
+    assert misses(client, urls) == LISTS | {"story 1"}
+    # The other articles' pages were not rendered, yet their sidebars show the new title.
+    assert "Edited rule story" in client.get(urls["story 0"]).content.decode()
+
+
+def test_an_import_renders_the_articles_it_changed_and_the_lists_only(client, stories, tmp_path):
+    path = tmp_path / "one.md"
+    path.write_text(SEED.format(title="Imported rule", name="one", day=6, body="First body."), encoding="utf-8")
+    call_command("import_seeds", str(tmp_path), verbosity=0)
+    imported = Article.objects.get(web_url="https://rules.example/one")
+    urls = urls_of(stories) | {"imported": imported.get_absolute_url()}
+    misses(client, urls)
+
+    path.write_text(SEED.format(title="Imported rule", name="one", day=6, body="Second body."), encoding="utf-8")
+    call_command("import_seeds", str(tmp_path), verbosity=0)
+
+    assert misses(client, urls) == LISTS | {"imported"}
+    assert "Second body." in client.get(urls["imported"]).content.decode()
+
+
+def test_a_correction_renders_its_article_and_the_lists_only(client, stories):
+    urls = urls_of(stories) | {"corrections": "/corrections/"}
+    misses(client, urls)
+
+    Correction.objects.create(article=stories[2], kind=Correction.Kind.CORRECTION, note="A figure was wrong.")
+
+    assert misses(client, urls) == LISTS | {"story 2"}
+    assert "A figure was wrong." in client.get("/corrections/").content.decode()
+
+
+def test_renaming_a_source_renders_every_page_again(client, stories):
+    urls = urls_of(stories)
+    misses(client, urls)
+    provider = stories[0].provider
+    provider.name = "Renamed Rules Source"
+    provider.save()
+
+    assert misses(client, urls) == set(urls)
+
+
+def test_a_page_from_the_cache_is_what_a_fresh_render_gives(client, stories):
+    """The article pages with their sidebars put back, the newest story's own sidebar (without itself) included."""
+    urls = urls_of(stories)
+    misses(client, urls)
+    story = stories[0]
+    story.title = "Rule story 0, edited"
+    services.article_save(article=story, by=make_user("editor"), seen_token=story.edit_token, is_edit=True)
+    served = {name: client.get(url).content for name, url in urls.items()}  # article pages 1 and 2 from the cache
+
+    cache.clear()
+    fresh = {name: client.get(url).content for name, url in urls.items()}
+
+    assert served == fresh
+    assert "<!--chrome" not in fresh["story 0"].decode()
