@@ -73,7 +73,8 @@ from . import chrome
 PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 300))
 BROWSER_MAX_AGE = 60
 SITE = "site"  # every public page is keyed on this version
-LISTS = "lists"  # every page but an article's own (and the sidebar and section bar on it)
+ALL = "articles"  # pages that show any article's data: feeds, sitemaps, the API's list, corrections
+LISTS = "lists"  # which articles the list pages hold, and in what order; the sidebar and section bar
 VERSION_KEY = f"articles:content-version:{SITE}"
 MAX_SCHEDULED = 1000
 
@@ -192,12 +193,12 @@ class DatabaseVersion:
             row.save()
 
     @staticmethod
-    def bump_many(scopes: list[str]) -> None:
-        """A new token for each of ``scopes`` (articles' own), their upcoming times kept: one statement."""
+    def bump_many(tokens: dict[str, str]) -> None:
+        """Set the tokens of ``tokens``' scopes (articles' own), their upcoming times kept: one statement."""
         from .models import ContentVersion
 
         ContentVersion.objects.bulk_create(
-            [ContentVersion(scope=scope, token=new_token()) for scope in sorted(scopes)],
+            [ContentVersion(scope=scope, token=token) for scope, token in sorted(tokens.items())],
             update_conflicts=True,
             unique_fields=["scope"],
             update_fields=["token"],
@@ -247,10 +248,12 @@ class CacheVersion:
         cache.set(self.key, (new_token(), upcoming({*moments, *(state[1] if state else ())})), timeout=None)
 
     @staticmethod
-    def bump_many(scopes: list[str]) -> None:
-        keys = [cache_key(scope) for scope in scopes]
-        states = cache.get_many(keys)
-        cache.set_many({key: (new_token(), upcoming(states[key][1]) if key in states else []) for key in keys}, None)
+    def bump_many(tokens: dict[str, str]) -> None:
+        keys = {cache_key(scope): token for scope, token in tokens.items()}
+        states = cache.get_many(list(keys))
+        cache.set_many(
+            {key: (token, upcoming(states[key][1]) if key in states else []) for key, token in keys.items()}, None
+        )
 
     def schedule(self, moment: float) -> None:
         state = cache.get(self.key)
@@ -321,29 +324,80 @@ def content_changed(*, scheduled: Iterable[datetime | None] = ()) -> None:
     bump(SITE, {moment.timestamp() for moment in scheduled if moment is not None})
 
 
-def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None] = (), lists_within: float = 0) -> None:
-    """Make stale what shows these articles: their own pages, and every list page (see the module docstring).
+# Columns of an article that only its own page and card show: a change to them alone leaves every list's
+# membership and order as they were. Any other column (a new one included) counts as deciding what lists hold.
+DISPLAY_ONLY = {
+    "title", "slug", "excerpt", "body", "body_html", "featured_content", "web_url", "original_url", "amp_web_url",
+    "cdn_amp_web_url", "version", "provider_data", "extra", "import_notes", "source_file", "source_hash",
+    "imported_at", "conflict_file", "conflict_at", "edited_at", "edited_by", "created_at", "updated_at",
+}  # fmt: skip
 
+
+def listing_fingerprints(ids: list[int]) -> dict[int, str]:
+    """Per article, a hash of what decides which lists hold it and where: every column but ``DISPLAY_ONLY``,
+    and its topics. A deleted article has none."""
+    from .models import Article
+
+    fields = [field.attname for field in Article._meta.concrete_fields if field.name not in DISPLAY_ONLY]
+    topics = {}
+    for article_id, topic_id in Article.topics.through.objects.filter(article_id__in=ids).values_list(
+        "article_id", "topic_id"
+    ):
+        topics.setdefault(article_id, []).append(topic_id)
+    return {
+        row[0]: hashlib.sha256(repr((row, sorted(topics.get(row[0], [])))).encode()).hexdigest()[:12]
+        for row in Article.objects.filter(pk__in=ids).values_list(*fields)
+    }
+
+
+def in_the_sidebar(ids: list[int]) -> bool:
+    """Whether any of ``ids`` is among the newest live stories the sidebar lists by title (articles/chrome.py)."""
+    from . import ranking
+    from .chrome import SIDEBAR_NEWEST
+    from .models import Article
+
+    newest = Article.objects.published().order_by(*ranking.NEWEST).values_list("pk", flat=True)
+    return not set(ids).isdisjoint(newest[: SIDEBAR_NEWEST + 1])
+
+
+def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None] = ()) -> None:
+    """Make stale what shows these articles, and only that (see the module docstring).
+
+    Every article's own version gets a new token, ending in its listing
+    fingerprint; the version of every page showing any article (``ALL``)
+    changes, first (``cache_public_page`` relies on that order); the lists'
+    (``LISTS``) only when a fingerprint differs from the one its token held
+    (or none was held), or one of the articles is in the sidebar.
     ``scheduled`` as for ``content_changed``: the articles' own versions and
-    the lists' change again at those times. ``lists_within``: the lists'
-    version changes at the end of the current window of that many seconds
-    rather than now (as ``content_changes_within``); the articles' own at once.
+    the lists' change again at those times.
     """
-    scopes = sorted({article_scope(pk) for pk in ids if pk is not None})
-    if not scopes:
+    ids = sorted({int(pk) for pk in ids if pk is not None})
+    if not ids:
         return
     moments = {moment.timestamp() for moment in scheduled if moment is not None}
+    scopes = {pk: article_scope(pk) for pk in ids}
     store = version_store()
-    store.bump_many(scopes)
+    held = store.read_many(list(scopes.values()))
+    prints = listing_fingerprints(ids)
+    listed_elsewhere = any(
+        held[scope][0].partition(".")[2] != prints.get(pk, "gone") for pk, scope in scopes.items()
+    ) or in_the_sidebar(ids)
+
+    def new_tokens():
+        store.bump_many({scope: f"{new_token()}.{prints.get(pk, 'gone')}" for pk, scope in scopes.items()})
+
+    bump(ALL, moments)
+    new_tokens()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: store.bump_many(scopes))
-    for scope in scopes if moments else ():
+        transaction.on_commit(new_tokens)  # after ALL's (callbacks run in order)
+    for scope in scopes.values() if moments else ():
         for moment in moments:
             version_store(scope).schedule(moment)
-    if lists_within > 0:
-        version_store(LISTS).schedule(window_end(lists_within))
-    else:
+    if listed_elsewhere:
         bump(LISTS, moments)
+    else:
+        for moment in moments:
+            version_store(LISTS).schedule(moment)
 
 
 def window_end(seconds: float) -> float:
@@ -392,10 +446,21 @@ def query_names(filterset_class, exclude: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(names)
 
 
-def page_key(request, *tokens: str) -> str:
-    """Keyed on the versions the page shows, the URL and the day (the masthead prints the date)."""
+RANK_SECONDS = 600  # list pages rank by the clock in steps of this many seconds (articles/filters.py)
+
+
+def rank_time() -> datetime:
+    """The time list pages rank by: now, rounded down to ``RANK_SECONDS``. The hot rank decays with age, so a
+    page ranked a minute later may differ without any write: within one step it never does."""
+    now = time.time()
+    return datetime.fromtimestamp(now - now % RANK_SECONDS, tz=timezone.get_current_timezone())
+
+
+def page_key(request, lists: bool) -> str:
+    """Keyed on the URL and the day (the masthead prints the date); list pages on the ranking step too."""
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"articles:page:{timezone.localdate().isoformat()}:{':'.join(tokens)}:{url}"
+    step = f"{rank_time().timestamp():.0f}:" if lists else ""
+    return f"articles:page:{timezone.localdate().isoformat()}:{step}{url}"
 
 
 def is_anonymous(request) -> bool:
@@ -428,16 +493,22 @@ def answer_from_cache(request, response):
     )
 
 
-def cache_public_page(view, *, query: Iterable[str] = (), article: str | None = None, with_chrome: bool = False):
+def cache_public_page(
+    view, *, query: Iterable[str] = (), article: str | None = None, with_chrome: bool = False, lists: bool = False
+):
     """Serve ``view`` to anonymous visitors from the page cache; see the module docstring.
 
     ``query``: the names of the query parameters the view reads. For
     anonymous visitors every other parameter is removed before the view
-    runs, so that it is not part of the cache key. ``article``: the name of
-    the view's keyword argument that is an article's id; the page is then
-    keyed on that article's own version, not the lists'. ``with_chrome``:
-    the page's section bar and sidebar (``articles/chrome.py``) are kept
-    apart, under the lists' version.
+    runs, so that it is not part of the cache key. What a page is stored
+    with, and served only while each is unchanged: the site's version, and
+    ``article``: the name of the view's keyword argument that is an article's
+    id: that article's own version (``with_chrome``: the section bar and
+    sidebar, ``articles/chrome.py``, are kept apart, under the lists'
+    version); ``lists``: the lists' version and the own version of each
+    article the page showed (the view names them in
+    ``request.shown_articles``); any other page: the version of every page
+    showing articles (``ALL``).
     """
     names = frozenset(query)
 
@@ -450,24 +521,20 @@ def cache_public_page(view, *, query: Iterable[str] = (), article: str | None = 
             return response
         request.META["QUERY_STRING"] = canonical_query(request, names)
         request.GET = QueryDict(request.META["QUERY_STRING"])
-        own = article_scope(kwargs[article]) if article else LISTS
-        site, own_version, lists = versions([SITE, own, LISTS])  # read before rendering: see content_changed
-        key = page_key(request, site, own_version)
-        response = cache.get(key)
-        if response is None:
-            if with_chrome:
-                chrome.ask_for_markers(request)
-            response = view(request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-                response = response.render()  # runs the post-render callbacks (ETag) before pickling
-            response.chrome_nonce = getattr(request, "chrome_nonce", None)
-            if is_cacheable(request, response):
-                patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
-                cache.set(key, response, PAGE_CACHE_SECONDS)
+        base = [SITE, article_scope(kwargs[article]) if article else LISTS if lists else ALL]
+        key = page_key(request, lists)
+        entry = cache.get(key)  # (response, the versions it was rendered under)
+        scopes = list(dict.fromkeys([*base, *([LISTS] if with_chrome else []), *([ALL] if lists else [])]))
+        scopes += [scope for scope in (entry[1] if entry else ()) if scope not in scopes]
+        current = dict(zip(scopes, versions(scopes), strict=True))  # read before rendering: see content_changed
+        if entry is not None and all(current[scope] == token for scope, token in entry[1].items()):
+            response = entry[0]
+        else:
+            response = render_for_cache(request, view, args, kwargs, key, with_chrome, lists, current, base)
         nonce = getattr(response, "chrome_nonce", None)
         if nonce is None or response.status_code != 200:
             return answer_from_cache(request, response)
-        prefix = f"articles:chrome:{timezone.localdate().isoformat()}:{site}:{lists}:"
+        prefix = f"articles:chrome:{timezone.localdate().isoformat()}:{current[SITE]}:{current[LISTS]}:"
         parts = chrome.fragments(
             request,
             int(kwargs[article]),
@@ -479,6 +546,38 @@ def cache_public_page(view, *, query: Iterable[str] = (), article: str | None = 
         return answer_from_cache(request, response)
 
     return cached_view
+
+
+def render_for_cache(request, view, args, kwargs, key, with_chrome, lists, current, base):
+    """Render the page and store it with the versions it was rendered under, when it may be shared.
+
+    A list page's articles' own versions are read after the render (which
+    articles it shows is known only then). Stored only if ``ALL``, read
+    before the render, is still the same in that read: every change bumps it
+    before the articles' own (``articles_changed``), so the versions read
+    are then older than any change the render could have missed.
+    """
+    if with_chrome:
+        chrome.ask_for_markers(request)
+    if lists:
+        request.rank_time = rank_time()
+    response = view(request, *args, **kwargs)
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+        response = response.render()  # runs the post-render callbacks (ETag) before pickling
+    response.chrome_nonce = getattr(request, "chrome_nonce", None)
+    if not is_cacheable(request, response):
+        return response
+    recorded = {scope: current[scope] for scope in base}
+    shown = getattr(request, "shown_articles", None)
+    if lists and shown is not None:
+        own = [article_scope(pk) for pk in shown]
+        after = dict(zip([ALL, *own], versions([ALL, *own]), strict=True))
+        if after[ALL] != current[ALL]:
+            return response  # something changed during the render: serve it, do not keep it
+        recorded.update({scope: after[scope] for scope in own})
+    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    cache.set(key, (response, recorded), PAGE_CACHE_SECONDS)
+    return response
 
 
 def on_content_saved(sender, **kwargs) -> None:

@@ -70,9 +70,9 @@ def fragments(request, exclude: int, get, store) -> dict[str, str]:
     """The section bar and sidebar for the article ``exclude``: from ``get`` (the cache, under the lists' version)
     or rendered and given to ``store``. One entry serves every article outside the newest few; each of those has
     its own sidebar (without itself)."""
+    facets = Facets()  # its queries run only if a part is rendered
     shared = get("shared")
     if shared is None:
-        facets = Facets()
         shared = {
             "newest": facets.ids[: SIDEBAR_NEWEST + 1],
             SECTIONS: render_part(SECTIONS, request, facets, None),
@@ -83,6 +83,6 @@ def fragments(request, exclude: int, get, store) -> dict[str, str]:
         return {SECTIONS: shared[SECTIONS], SIDEBAR: shared[SIDEBAR]}
     own = get(f"without-{exclude}")
     if own is None:
-        own = render_part(SIDEBAR, request, Facets(), exclude)
+        own = render_part(SIDEBAR, request, facets, exclude)
         store(f"without-{exclude}", own)
     return {SECTIONS: shared[SECTIONS], SIDEBAR: own}

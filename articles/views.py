@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from .caching import rank_time
 from .chrome import SIDEBAR_NEWEST, Chrome
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
@@ -62,9 +63,12 @@ def render_list(
     facets = Facets()
     fixed = fixed if searching else (*fixed, "q")
     filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
+    filterset.now = rank_time()  # the same ranking within each step of the clock: what the page cache keys on
     paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
     filterset.offer_choices(facets)
     page = list_page(paginator, request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    request.shown_articles = [article.pk for article in page.object_list]  # the page cache checks their versions
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
         "heading": heading,

@@ -7,11 +7,14 @@ section bar and sidebar are kept apart under the lists' version
 a fresh render gives.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 
-from articles import services
+from articles import caching, services
 from articles.models import Article, Correction
 from tests.support.factories import make_provider, make_published_article, make_user
 
@@ -129,3 +132,62 @@ def test_a_page_from_the_cache_is_what_a_fresh_render_gives(client, stories):
 
     assert served == fresh
     assert "<!--chrome" not in fresh["story 0"].decode()
+
+
+@pytest.fixture
+def archive():
+    """An old story of its own topic and source, below eight newer ones: outside the sidebar's newest."""
+    old = make_published_article(
+        "Old archive story",
+        age=timedelta(days=30),
+        provider=make_provider("Archive Source", "archive-source.example"),
+        topics=("Archive",),
+    )
+    newer = [make_published_article(f"Newer story {n}", topics=("Rules",)) for n in range(8)]
+    return old, newer
+
+
+def archive_urls(old, newer) -> dict[str, str]:
+    return {
+        "front": "/",
+        "archive topic": "/topics/archive/",
+        "rules topic": "/topics/rules/",
+        "archive source": "/providers/archive-source-example/",
+        "old": old.get_absolute_url(),
+        "newer": newer[0].get_absolute_url(),
+    }
+
+
+def test_an_edit_of_what_an_old_story_shows_renders_only_its_page_and_the_lists_showing_it(client, archive):
+    old, newer = archive
+    urls = archive_urls(old, newer)
+    misses(client, urls)
+    old.excerpt = "A new summary of the old story."
+
+    services.article_save(article=old, by=make_user("editor"), seen_token=old.edit_token, is_edit=True)
+
+    assert misses(client, urls) == {"old", "front", "archive topic", "archive source"}
+    assert "A new summary of the old story." in client.get("/topics/archive/").content.decode()
+
+
+def test_moving_an_old_story_to_another_topic_renders_every_list_again(client, archive):
+    old, newer = archive
+    urls = archive_urls(old, newer)
+    misses(client, urls)
+
+    old.topics.add(newer[0].topics.get())
+
+    assert misses(client, urls) == {"old", "front", "archive topic", "rules topic", "archive source"}
+    assert "Old archive story" in client.get("/topics/rules/").content.decode()
+
+
+def test_a_list_page_is_ranked_again_at_each_step_of_the_clock(client, archive, time_machine, monkeypatch):
+    """The hot rank decays with age: a page ranked in one step is not served in the next."""
+    monkeypatch.setattr(caching, "PAGE_CACHE_SECONDS", 2 * caching.RANK_SECONDS)
+    time_machine.move_to(timezone.now(), tick=False)
+    urls = archive_urls(*archive)
+    misses(client, urls)
+
+    time_machine.shift(timedelta(seconds=caching.RANK_SECONDS))
+
+    assert misses(client, urls) == {"front", "archive topic", "rules topic", "archive source"}

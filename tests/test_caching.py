@@ -333,7 +333,8 @@ def test_restoring_bumps_the_version():
     services.article_restore(article=story, by=make_user("editor"))
 
     after = lists_and_own(story)
-    assert after[0] != before[0] and after[1] != before[1]
+    assert after[0] != before[0]
+    assert after[1] != before[1]
 
 
 def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
@@ -354,7 +355,8 @@ def test_marking_an_edit_of_links_or_images_bumps_the_version(story):
     services.article_save(article=story, by=make_user("editor"), seen_token=None, is_edit=True, parts=[image])
 
     after = lists_and_own(story)
-    assert after[0] != before[0] and after[1] != before[1]
+    assert after[0] != before[0]
+    assert after[1] != before[1]
 
 
 def test_orm_writes_outside_the_services_bump_the_version(client, story):

@@ -129,9 +129,9 @@ def process_picture(picture_id: int, *, force: bool = False) -> str:
             variants=render.variants(made),
             updated_at=timezone.now(),
         )
-        # Cached pages show the renditions: the pages of the articles showing it at once, the list pages within
-        # PICTURES_READY_STALE_SECONDS (one new version for every picture made ready in that window, not one
-        # each: an import's hundreds); a source's logo is on every page of it, so all pages within that time.
+        # Cached pages show the renditions: the pages showing the articles that use it at once (their own
+        # versions: articles_changed); a source's logo is on every page, so all of them within
+        # PICTURES_READY_STALE_SECONDS (one new version for every logo made ready in that window).
         transaction.on_commit(lambda: pages_show_ready_picture(picture.pk))
         superseded = previous - {m.file for m in made} - {original}
         if superseded:
@@ -147,7 +147,7 @@ def pages_show_ready_picture(picture_id: int) -> None:
     articles.update(
         RelatedLinkImage.objects.filter(picture_id=picture_id).values_list("related_link__article_id", flat=True)
     )
-    articles_changed(articles, lists_within=seconds)
+    articles_changed(articles)
 
 
 def delete_unused_files(names) -> int:
