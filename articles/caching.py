@@ -19,27 +19,51 @@ Freshness here never waits for the timeout:
 
 Keyed on: the absolute URL, with only the query parameters the view reads
 (``query``, declared where the view is wrapped: the filters and page of a
-list, nothing for an article page), and the site-wide *content version*.
-Other parameters (``?cb=1``, ``?utm_source=x``) are dropped before the view
-runs, so a junk query string is answered from the cache and can never show
-in a cached page's links. ``content_changed()`` replaces the version, so
-every cached page misses at once; so does a scheduled go-live or expiry time
-passing (the version keeps the times it was told of). Any change to what
-readers can see bumps it: the workflow services (publish, unpublish,
-archive, restore, edits), any ORM save or delete of an article, its topics,
-related links or images, a provider or a topic (signals registered in
-``ArticlesConfig.ready``), and the seed import at the end of a run that
-created or updated something; a picture made ready changes it at the end of
-a short window (``content_changes_within``), once for all the pictures of
-that window. One global version is deliberately coarse: it
-costs a re-render of each page after a change, never a stale page.
+list, nothing for an article page), and the day (the masthead prints the
+date); list pages also on the ranking step (``RANK_SECONDS``: the hot rank
+decays with age, so lists rank by the clock in 10-minute steps). Other
+parameters (``?cb=1``, ``?utm_source=x``) are dropped before the view runs,
+so a junk query string is answered from the cache and can never show in a
+cached page's links.
+
+Served only while the versions it was rendered under are unchanged (each
+page is stored with them, and they are read again, in one query, on every
+hit). Versions, each a random token replaced by the changes it covers:
+
+- ``site`` (``SITE``): every page. A source, topic or category saved or
+  deleted (names shown on many pages), ``content_changed()``.
+- an article's own (``article:<id>``): its page (less the section bar and
+  sidebar, ``articles/chrome.py``, kept apart under the lists' version), its
+  API entry, and every list page that showed it. Any write to the article or
+  a part of it (images, links, corrections, authors, topics), through the
+  workflow services, the ORM (signals registered in ``ArticlesConfig.ready``)
+  or the importer (``write_batch``), and a picture it uses made ready.
+- ``lists`` (``LISTS``): which articles every list page holds, in what order,
+  and the sidebar and section bar. Replaced only when a changed article's
+  *listing fingerprint* (every column but ``DISPLAY_ONLY`` ones, and its
+  topics: whatever can move it in or out of a list or within one) differs
+  from the one its own version held, or the article is among the newest the
+  sidebar names. An edit of an old story's text leaves every other page alone.
+- ``articles`` (``ALL``): pages showing any article without saying which
+  (feeds, sitemaps, the API's list, corrections): any article change.
+
+So a change renders again exactly the pages that can show it. Why no stale
+page is served: every version is read before the page is rendered and
+replaced after the change commits, so a page rendered from older data is
+stored under older versions. A list page learns which articles it shows only
+by rendering; their versions are read after, and the page is kept only if
+``ALL`` (replaced first by every article change) is still what it was before
+the render. A go-live or expiry time replaces the article's and the lists'
+versions when it passes (each version keeps the times it was told of).
+Tests: tests/test_cache_invalidation_rules.py; a day's simulation:
+bench/simulate.py.
 
 Where the version lives: it must be shared by every process that serves
 pages or changes content (gunicorn's workers, other app servers, the import
 run from cron), or a process would go on serving pages cached under a
 version only it still holds. With Redis (``REDIS_URL``) it is a cache key,
 like the pages. Without, the pages are in each process's memory and the
-version is a row in the database (``ContentVersion``), read with one
+versions are rows in the database (``ContentVersion``), read with one
 primary-key query per anonymous request (``NEWSROOM_CONTENT_VERSION_STORE``
 says which; docs/PERFORMANCE.md gives the cost). If the database cannot be
 reached, the version this process read last is used, so pages it holds are

@@ -26,7 +26,9 @@ def render_part(name: str, request, facets: Facets, exclude: int | None) -> str:
     """The section bar (as the ``section_nav`` tag writes it) or the sidebar, without the story ``exclude``."""
     if name == SECTIONS:
         return render_to_string("includes/sections.html", {"categories": facets.categories[:8], "request": request})
-    newest = [item for item in facets.newest(SIDEBAR_NEWEST + 1) if item.pk != exclude][:SIDEBAR_NEWEST]
+    if not hasattr(facets, "sidebar_newest"):  # one query whichever sidebars are rendered
+        facets.sidebar_newest = facets.newest(SIDEBAR_NEWEST + 1)
+    newest = [item for item in facets.sidebar_newest if item.pk != exclude][:SIDEBAR_NEWEST]
     return render_to_string("articles/includes/sidebar.html", {"facets": facets, "newest": newest})
 
 
