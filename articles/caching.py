@@ -384,7 +384,9 @@ def in_the_sidebar(ids: list[int]) -> bool:
     return not set(ids).isdisjoint(newest[: SIDEBAR_NEWEST + 1])
 
 
-def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None] = ()) -> None:
+def articles_changed(
+    ids: Iterable[int], *, scheduled: Iterable[datetime | None] = (), images_only: bool = False
+) -> None:
     """Make stale what shows these articles, and only that (see the module docstring).
 
     Every article's own version gets a new token, ending in its listing
@@ -393,7 +395,9 @@ def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None]
     (``LISTS``) only when a fingerprint differs from the one its token held
     (or none was held), or one of the articles is in the sidebar.
     ``scheduled`` as for ``content_changed``: the articles' own versions and
-    the lists' change again at those times.
+    the lists' change again at those times. ``images_only``: only their images
+    changed (a picture made ready), which neither a list's membership nor the
+    sidebar shows: the lists' version is left alone.
     """
     ids = sorted({int(pk) for pk in ids if pk is not None})
     if not ids:
@@ -403,9 +407,10 @@ def articles_changed(ids: Iterable[int], *, scheduled: Iterable[datetime | None]
     store = version_store()
     held = store.read_many(list(scopes.values()))
     prints = listing_fingerprints(ids)
-    listed_elsewhere = any(
-        held[scope][0].partition(".")[2] != prints.get(pk, "gone") for pk, scope in scopes.items()
-    ) or in_the_sidebar(ids)
+    listed_elsewhere = not images_only and (
+        any(held[scope][0].partition(".")[2] != prints.get(pk, "gone") for pk, scope in scopes.items())
+        or in_the_sidebar(ids)
+    )
 
     def new_tokens():
         store.bump_many({scope: f"{new_token()}.{prints.get(pk, 'gone')}" for pk, scope in scopes.items()})

@@ -3,9 +3,10 @@
     python bench/simulate.py                          # part of `make bench`
     python bench/simulate.py --requests 300000 --redis redis://127.0.0.1:6379/5
     python bench/simulate.py --db /tmp/nr.sqlite3     # a database imported before (copied, never changed)
+    python bench/simulate.py --hours 2                # a shorter stretch of the day, at the same rate
 
 On a simulated clock (time-machine; the cache's expiry times follow it), one
-day: ``--requests`` anonymous GETs spread evenly over it, each a page drawn
+day (``--hours``): ``--requests`` anonymous GETs a day spread evenly over it, each a page drawn
 from a Zipf distribution (exponent ``--zipf``): three in four an article page
 (the live articles in a random order of popularity), one in four a list page
 (front page and its pages 2 to 5, newest first, every topic, source and
@@ -86,10 +87,19 @@ def pages(rng: random.Random) -> tuple[list[str], list[str], list[int]]:
     return articles, lists, [pk for pk, _ in live]
 
 
-def changed_files(corpus: Path, out: Path, share: float, rng: random.Random, stamp: str) -> list[Path]:
-    """``share`` of the corpus's files, each with a line added to its body, written to ``out``."""
-    files = sorted(corpus.glob("*.txt"))
-    chosen = rng.sample(files, max(1, round(len(files) * share)))
+def latest_versions(corpus: Path) -> list[Path]:
+    """The corpus's files less those whose webUrl another file has too (later versions of a story: importing an
+    earlier one again would move the story, which no feed does)."""
+    by_url = {}
+    for path in sorted(corpus.glob("*.txt")):
+        url = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("webUrl:")), "")
+        by_url.setdefault(url, []).append(path)
+    return [paths[0] for paths in by_url.values() if len(paths) == 1]
+
+
+def changed_files(files: list[Path], total: int, out: Path, share: float, rng: random.Random, stamp: str):
+    """``share`` of the corpus (``total`` files) from ``files``, each with a line added to its body, in ``out``."""
+    chosen = rng.sample(files, max(1, round(total * share)))
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     written = []
@@ -130,6 +140,7 @@ def simulate(args, corpus: Path) -> dict:
 
     counts = {"requests": 0, "misses": 0, "sidebar renders": 0, "checked": 0, "stale": 0, "edits": 0, "imports": 0}
     counts |= {"article requests": 0, "article misses": 0, "list requests": 0, "list misses": 0}
+    spent = {"edits": 0.0, "imports": 0.0, "requests": 0.0, "checks": 0.0}  # seconds of each, wall-clock
     stale_urls = []
     render_for_cache, render_part = caching.render_for_cache, chrome.render_part
 
@@ -155,13 +166,15 @@ def simulate(args, corpus: Path) -> dict:
             caching.cache.get, caching.cache.set = real_get, real_set
             caching.render_for_cache, chrome.render_part = counted_render, counted_part
 
-    step = DAY / args.requests
+    files, total = latest_versions(corpus), len(list(corpus.glob("*.txt")))
+    step, requests = DAY / args.requests, round(args.requests * args.hours / 24)
     next_edit, next_import, started = EDIT_EVERY, IMPORT_EVERY, time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-sim-"))
     try:
-        for n in range(args.requests):
+        for n in range(requests):
             now = n * step
             while next_edit <= now or next_import <= now:
+                begun = time.perf_counter()
                 if next_edit <= next_import:
                     traveller.move_to(start + timedelta(seconds=next_edit))
                     article = Article.objects.get(pk=article_ids[article_zipf.draw()])
@@ -169,17 +182,19 @@ def simulate(args, corpus: Path) -> dict:
                     services.article_save(article=article, by=editor, seen_token=article.edit_token, is_edit=True)
                     counts["edits"] += 1
                     next_edit += EDIT_EVERY
+                    spent["edits"] += time.perf_counter() - begun
                 else:
                     traveller.move_to(start + timedelta(seconds=next_import))
-                    paths = changed_files(corpus, workdir / "import", IMPORT_SHARE, rng, f"{next_import}")
+                    paths = changed_files(files, total, workdir / "import", IMPORT_SHARE, rng, f"{next_import}")
                     import_seed_files(paths, overwrite=True, workers=0)
                     counts["imports"] += 1
                     next_import += IMPORT_EVERY
+                    spent["imports"] += time.perf_counter() - begun
             traveller.move_to(start + timedelta(seconds=now))
             is_article = rng.random() < 0.75
             index = article_zipf.draw() if is_article else list_zipf.draw()
             url = articles[index] if is_article else lists[index]
-            before = counts["misses"]
+            before, begun = counts["misses"], time.perf_counter()
             response = client.get(url)
             if response.status_code == 301 and is_article:  # an import changed the title, so the slug
                 url = articles[index] = response["Location"]
@@ -190,18 +205,23 @@ def simulate(args, corpus: Path) -> dict:
             kind = "article" if is_article else "list"
             counts[f"{kind} requests"] += 1
             counts[f"{kind} misses"] += counts["misses"] - before
+            spent["requests"] += time.perf_counter() - begun
             if n % args.check_every == 0:
+                begun = time.perf_counter()
                 counts["checked"] += 1
                 if fresh(url) != response.content:
                     counts["stale"] += 1
                     stale_urls.append((now, url))
+                spent["checks"] += time.perf_counter() - begun
             if args.progress and n and n % args.progress == 0:
                 rate = 1 - counts["misses"] / counts["requests"]
-                print(f"  {n:,} requests, {now / 3600:.1f} h, hit rate {rate:.3f}", flush=True)
+                took = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in spent.items())
+                print(f"  {n:,} requests, {now / 3600:.1f} h, hit rate {rate:.3f} ({took})", flush=True)
     finally:
         clock.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     counts["seconds"] = round(time.perf_counter() - started, 1)
+    counts["spent"] = {name: round(seconds, 1) for name, seconds in spent.items()}
     counts["hit rate"] = 1 - counts["misses"] / counts["requests"]
     counts["hit rate, sidebar renders as misses"] = (
         1 - (counts["misses"] + counts["sidebar renders"]) / counts["requests"]
@@ -216,6 +236,7 @@ def simulate(args, corpus: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300_000, help="Anonymous requests in the day (300,000).")
+    parser.add_argument("--hours", type=float, default=24, help="Simulated hours, at the same rate (24).")
     parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of the pages' popularity (1.0).")
     parser.add_argument("--check-every", type=int, default=100, help="Compare every Nth page with a fresh render.")
     parser.add_argument("--seed", type=int, default=16, help="Random seed (16).")
@@ -238,6 +259,8 @@ def main() -> None:
     if corpus is None:
         raise SystemExit("no corpus: give --corpus, or put shared/tools/make_corpus.py beside the checkout")
     db = workdir / "simulate.sqlite3"
+    for suffix in ("", "-wal", "-shm", "-journal"):  # an earlier run's -wal file would corrupt the copy
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     if args.db:
         shutil.copyfile(args.db, db)
     else:
@@ -246,9 +269,18 @@ def main() -> None:
     if args.redis:
         env["REDIS_URL"] = args.redis
     command = [sys.executable, __file__, "--run", "--corpus", str(corpus), "--requests", str(args.requests)]
-    command += ["--zipf", str(args.zipf), "--check-every", str(args.check_every), "--seed", str(args.seed)]
+    command += [
+        "--hours",
+        str(args.hours),
+        "--zipf",
+        str(args.zipf),
+        "--check-every",
+        str(args.check_every),
+        "--seed",
+        str(args.seed),
+    ]
     command += ["--progress", str(args.progress)] + (["--redis", args.redis] if args.redis else [])
-    print(f"simulating a day: {args.requests:,} requests, Zipf {args.zipf}, on {db} ...", flush=True)
+    print(f"simulating {args.hours} h at {args.requests:,} requests a day, Zipf {args.zipf}, on {db} ...", flush=True)
     import subprocess
 
     result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False)
@@ -257,7 +289,7 @@ def main() -> None:
         print(line)
     if result.returncode != 0 or not lines:
         raise SystemExit(f"the simulation failed (exit {result.returncode})")
-    results = json.loads(lines[-1]) | {"requests per day": args.requests, "zipf": args.zipf}
+    results = json.loads(lines[-1]) | {"requests per day": args.requests, "hours": args.hours, "zipf": args.zipf}
     results["cache"] = "redis" if args.redis else "local memory, versions in the database"
     results["load average"] = os.getloadavg()
     print(

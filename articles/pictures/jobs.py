@@ -147,7 +147,7 @@ def pages_show_ready_picture(picture_id: int) -> None:
     articles.update(
         RelatedLinkImage.objects.filter(picture_id=picture_id).values_list("related_link__article_id", flat=True)
     )
-    articles_changed(articles)
+    articles_changed(articles, images_only=True)
 
 
 def delete_unused_files(names) -> int:
