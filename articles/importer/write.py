@@ -70,7 +70,6 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     update_rows(
         Article, {pk: {**article_fields(r, ids, now), "edited_at": None, "updated_at": now} for pk, r in updated}, now
     )
-    articles_changed([pk for pk, _ in written + updated])  # raw writes send no signals: readers' pages made fresh
     update_rows(
         Article,
         {
@@ -86,7 +85,7 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         updated_ids = [article_id for article_id, _ in updated]
         # The parts the newer files replace, deleted as rows (children first), not object by object: the ORM's
         # delete() sends a signal per row when receivers listen, and each made the page cache's version change
-        # (180 changes, 1 s of a 2,000-file import); the run changes it once at its end (run.py).
+        # (180 changes, 1 s of a 2,000-file import); the batch changes its articles' versions once, below.
         for parts in (
             RelatedLinkImage.objects.filter(related_link__article_id__in=updated_ids),
             RelatedLink.objects.filter(article_id__in=updated_ids),
@@ -95,6 +94,9 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
         ):
             parts._raw_delete(parts.db)
     write_children(written + updated, ids, now)
+    # Raw writes send no signals: the pages showing these articles are made fresh, once their topics are written
+    # (their listing fingerprints include them).
+    articles_changed([pk for pk, _ in written + updated])
     link_and_enqueue_on_commit([article_id for article_id, _ in written + updated])  # their pictures' jobs
     for kind, pairs in ((Revision.Kind.IMPORT_CREATED, written), (Revision.Kind.IMPORT_UPDATED, updated)):
         revisions.record_imported(
