@@ -49,6 +49,7 @@ bench: install  ## Benchmarks: import and site (SQLite); prints ratios measured 
 	$(PY) bench/run.py --site
 	$(PY) bench/peer.py  # Newsroom against the Wagtail peer on the same 10,000 files (docs/PERFORMANCE.md)
 	$(PY) bench/pictures.py  # renditions/s against bare Pillow; bytes a 390 px phone downloads (docs/PERFORMANCE.md)
+	$(PY) bench/simulate.py  # a day of Zipf traffic, an import every 10 min, an edit a minute: cache hit rate, no stale page
 
 loadtest: install  ## gunicorn (production settings) on 127.0.0.1 under wrk, 30 s per page type, about 3 minutes
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from . import notifications, presence, revisions, workflow
-from .caching import content_changed_on_commit
+from .caching import articles_changed, embargo_changed
 from .forms import LINE_BREAK
 from .models import (
     Article,
@@ -194,6 +194,7 @@ def article_save(
         raise ValidationError("Only editors may assign stories and set due times.", code="assign_refused")
     if (article.embargo_until, article.embargo_reason) != (current.embargo_until, current.embargo_reason):
         workflow.check_embargo(by, current, article.embargo_until)
+        embargo_changed(current.embargo_until, article.embargo_until)
         rescheduled = True
     if not (adding or is_edit or rescheduled or reassigned):
         return article
@@ -334,7 +335,9 @@ def article_transition(
     Article.objects.filter(pk=locked.pk).update(
         status=transition.target, version=F("version") + 1, updated_at=at, **dated, **lifted
     )
-    content_changed_on_commit(scheduled=locked.reader_moments)  # update() sends no signal
+    articles_changed([locked.pk], scheduled=locked.reader_moments)  # update() sends no signal
+    if overridden:
+        embargo_changed()  # lifted: related coverage on other stories' pages shows it now
     if dated:
         refresh_search_index([locked.pk])  # the index is keyed by the publication time
     article.status = transition.target
@@ -383,7 +386,7 @@ def article_publish(
     if go_live_at or expires_at:
         article.go_live_at, article.expires_at = go_live_at, expires_at
         Article.objects.filter(pk=article.pk).update(go_live_at=go_live_at, expires_at=expires_at)
-        content_changed_on_commit(scheduled=(go_live_at, expires_at))
+        articles_changed([article.pk], scheduled=(go_live_at, expires_at))
     return record
 
 

@@ -35,17 +35,21 @@ def list_query(*fixed: str) -> frozenset[str]:
 # names in other scripts make Unicode slugs (articles/text.py), hence <uslug:slug> there; moved_topic
 # sends a topic's old slug on to its page or feed.
 urlpatterns = [
-    path("", cached(views.front_page, query=list_query()), name="front"),
-    path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail), name="detail"),
+    path("", cached(views.front_page, query=list_query(), lists=True), name="front"),
+    path("news/<int:pk>-<uslug:slug>/", cached(views.article_detail, article="pk", with_chrome=True), name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
     path("preview-link/<str:token>/", preview_links.preview_link_page, name="preview_link"),
     path(
         "topics/<uslug:slug>/",
-        cached(moved_topic("articles:topic")(views.topic_page), query=list_query("topic")),
+        cached(moved_topic("articles:topic")(views.topic_page), query=list_query("topic"), lists=True),
         name="topic",
     ),
-    path("providers/<slug:slug>/", cached(views.provider_page, query=list_query("provider")), name="provider"),
-    path("category/<path:name>/", cached(views.category_page, query=list_query("category")), name="category"),
+    path(
+        "providers/<slug:slug>/", cached(views.provider_page, query=list_query("provider"), lists=True), name="provider"
+    ),
+    path(
+        "category/<path:name>/", cached(views.category_page, query=list_query("category"), lists=True), name="category"
+    ),
     path("search/", views.search_page, name="search"),
     path("corrections/", cached(views.corrections_page, query={"page"}), name="corrections"),
     path("feeds/corrections.rss", cached(feeds.conditional(feeds.CorrectionsRssFeed())), name="corrections_rss"),
@@ -72,5 +76,5 @@ urlpatterns = [
     path(
         "api/news/", cached(api.article_list, query=query_names(ArticleFilter) | {"page", "page_size"}), name="api_list"
     ),
-    path("api/news/<int:pk>/", cached(api.article_detail), name="api_detail"),
+    path("api/news/<int:pk>/", cached(api.article_detail, article="pk"), name="api_detail"),
 ]

@@ -19,6 +19,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from .caching import rank_time
+from .chrome import SIDEBAR_NEWEST, Chrome
 from .facets import Facets
 from .filters import ORDERING_LABELS, ArticleFilter
 from .models import Article, Category, Correction, Provider, Topic, TopicOldSlug, category_key, http_images
@@ -30,7 +32,6 @@ from .text import display_domain
 
 PAGE_SIZE = 20
 FRONT_HEADINGS = {**ORDERING_LABELS, "newest": "Latest news", "relevance": ORDERING_LABELS["hot"]}
-SIDEBAR_NEWEST = 6
 
 
 def feed_links(kind: str = "", slug: str = "", name: str = "") -> dict:
@@ -63,9 +64,12 @@ def render_list(
     facets = Facets()
     fixed = fixed if searching else (*fixed, "q")
     filterset = ArticleFilter(request.GET, queryset=queryset, fixed=fixed)
+    filterset.now = rank_time()  # the same ranking within each step of the clock: what the page cache keys on
     paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE)
     filterset.offer_choices(facets)
     page = list_page(paginator, request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    request.shown_articles = [article.pk for article in page.object_list]  # the page cache checks their versions
     canonical = request.path + (f"?page={page.number}" if page.number > 1 else "")
     context = {
         "heading": heading,
@@ -215,7 +219,6 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
     lead_image = images[0] if images else None
     canonical = absolute(request, article.get_absolute_url())
     authors = article.byline_names
-    facets = Facets()
     title, excerpt = plain_text(article.title), plain_text(article.excerpt)
     embed = video_embed(article.featured_content)
     return {
@@ -234,8 +237,7 @@ def article_context(request, article: Article, *, preview: bool) -> dict:
         "topics": list(article.topics.all()),
         "related": list(article.related_links.all()),
         "source_url": http_url(article.web_url) or http_url(article.original_url),
-        "facets": facets,
-        "newest": [item for item in facets.newest(SIDEBAR_NEWEST + 1) if item.pk != article.pk][:SIDEBAR_NEWEST],
+        "chrome": Chrome(request, exclude=article.pk),
         "page_title": title,
         "meta_description": clip(excerpt, 300),
         "canonical_url": canonical,

@@ -189,10 +189,10 @@ def test_a_change_written_by_another_process_is_seen_on_the_next_read(settings, 
 def test_pages_this_process_holds_are_still_served_while_the_database_is_away(client, story, monkeypatch):
     warm(client, "/")
 
-    def unreachable(self):
+    def unreachable(self, scopes):
         raise OperationalError("unable to open database file")
 
-    monkeypatch.setattr(caching.DatabaseVersion, "read", unreachable)
+    monkeypatch.setattr(caching.DatabaseVersion, "read_many", unreachable)
     monkeypatch.setattr(caching, "version_store", caching.DatabaseVersion)
 
     response = client.get("/")
@@ -321,13 +321,20 @@ def test_archiving_hides_the_article_at_once(client, story):
     assert not shows(client, "/api/news/", "Cached story")
 
 
+def lists_and_own(article: Article) -> list[str]:
+    """The versions an article's change must replace: the lists' and the article's own (not the whole site's)."""
+    return caching.versions([caching.LISTS, caching.article_scope(article.pk)])
+
+
 def test_restoring_bumps_the_version():
     story = make_published_article("Archived", status=Status.ARCHIVED)
-    before = caching.content_version()
+    before = lists_and_own(story)
 
     services.article_restore(article=story, by=make_user("editor"))
 
-    assert caching.content_version() != before
+    after = lists_and_own(story)
+    assert after[0] != before[0]
+    assert after[1] != before[1]
 
 
 def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
@@ -341,13 +348,15 @@ def test_an_edit_shows_at_once_on_the_article_and_list_pages(client, story):
 
 
 def test_marking_an_edit_of_links_or_images_bumps_the_version(story):
-    before = caching.content_version()
+    before = lists_and_own(story)
     image = story.images.get()
     image.url = "https://img.example/replaced.jpg"
 
     services.article_save(article=story, by=make_user("editor"), seen_token=None, is_edit=True, parts=[image])
 
-    assert caching.content_version() != before
+    after = lists_and_own(story)
+    assert after[0] != before[0]
+    assert after[1] != before[1]
 
 
 def test_orm_writes_outside_the_services_bump_the_version(client, story):

@@ -600,7 +600,8 @@ def test_list_pages_run_a_fixed_number_of_queries(
     client, django_assert_num_queries, page_cache_queries, size, url, queries
 ):
     build_site(size)
-    with django_assert_num_queries(queries + (page_cache_queries if "/search/" not in url else 0)):
+    # A cached list page's miss reads the versions twice: before rendering, and its articles' own after.
+    with django_assert_num_queries(queries + (2 * page_cache_queries if "/search/" not in url else 0)):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["articles"]) == min(size, PAGE_SIZE) or "page=2" in url

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from ..caching import content_changed
 from ..models import Article, Picture, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..text import one_line
 from .ids import ProviderTopicIds
@@ -73,8 +72,6 @@ def import_seed_files(
             run.write(*previous)
     run.report.seconds = time.perf_counter() - started
     report = run.report
-    if not dry_run and (report.created or report.updated):
-        content_changed()  # raw INSERTs send no signals: make readers' cached pages fresh
     logger.info("import finished: %s", report.summary(), extra={"fields": report.log_fields(dry_run=dry_run)})
     return report
 

@@ -9,6 +9,7 @@ conflicts' markers, every article's images, related links and topics, and a
 from django.utils import timezone
 
 from .. import notifications, revisions
+from ..caching import articles_changed
 from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..pictures.jobs import pictures_for, queue_on_commit
 from ..rendering import http_url
@@ -91,6 +92,9 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     # Images are linked to their pictures as they are written, from the sources in hand.
     picture_ids, new_pictures = pictures_for(image_sources(created + by_outcome[Outcome.UPDATED]))
     write_children(written + updated, ids, picture_ids, now)
+    # Raw writes send no signals: the pages showing these articles are made fresh, once their topics are written
+    # (their listing fingerprints include them).
+    articles_changed([pk for pk, _ in written + updated])
     queue_on_commit(new_pictures)
     statuses = {record.web_url: status_for(record) for record in created} | {
         record.web_url: existing[record.web_url].status for record in by_outcome[Outcome.UPDATED]

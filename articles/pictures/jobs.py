@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from ..caching import content_changes_within
+from ..caching import articles_changed, content_changes_within
 from ..importer.rows import insert_rows, rows_with, update_rows
 from ..models import ArticleImage, Picture, ProviderLogo, RelatedLinkImage
 from ..models.renditions import Rendition, source_key, upload_source
@@ -142,10 +142,11 @@ def save_ready(picture, data, image, image_format, content_hash, original, made)
             variants=render.variants(made),
             updated_at=timezone.now(),
         )
-        # Cached pages show the renditions within PICTURES_READY_STALE_SECONDS: one new version for
-        # every picture made ready in that window, not one each (an import's hundreds). Robust: the
-        # picture is ready once this commits, whatever befalls the page cache or the clean-up.
-        transaction.on_commit(lambda: content_changes_within(settings.PICTURES_READY_STALE_SECONDS), robust=True)
+        # Cached pages show the renditions (robust: the picture is ready once this commits, whatever befalls the
+        # page cache): the pages showing the articles that use it at once (their own
+        # versions: articles_changed); a source's logo is on every page, so all of them within
+        # PICTURES_READY_STALE_SECONDS (one new version for every logo made ready in that window).
+        transaction.on_commit(lambda: pages_show_ready_picture(picture.pk), robust=True)
         superseded = previous - {m.file for m in made} - {original}
         if superseded:
             transaction.on_commit(lambda: delete_unused_files(superseded), robust=True)
@@ -183,6 +184,17 @@ def missing_files(store, content_hash: str, original: str, made) -> bool:
     except FileNotFoundError:
         present = set()
     return any(m.file not in present for m in made) or not store.exists(original)
+
+
+def pages_show_ready_picture(picture_id: int) -> None:
+    seconds = settings.PICTURES_READY_STALE_SECONDS
+    if ProviderLogo.objects.filter(picture_id=picture_id).exists():
+        content_changes_within(seconds)
+    articles = set(ArticleImage.objects.filter(picture_id=picture_id).values_list("article_id", flat=True))
+    articles.update(
+        RelatedLinkImage.objects.filter(picture_id=picture_id).values_list("related_link__article_id", flat=True)
+    )
+    articles_changed(articles, images_only=True)
 
 
 def delete_unused_files(names) -> int:

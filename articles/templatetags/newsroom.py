@@ -52,6 +52,12 @@ def section_nav(context):
     return {"categories": facets.categories[:8], "request": context.get("request")}
 
 
+@register.simple_tag(takes_context=True)
+def chrome(context, name):
+    """The section bar or the sidebar of an article page, or the page cache's marker for it (articles/chrome.py)."""
+    return context["chrome"].render(name)
+
+
 @register.filter(name="clip")
 def clip_filter(value, limit):
     """Shorten text for a list or a meta tag without splitting a word, an emoji or a flag."""
