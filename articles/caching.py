@@ -354,6 +354,7 @@ DISPLAY_ONLY = {
     "title", "slug", "excerpt", "body", "body_html", "featured_content", "web_url", "original_url", "amp_web_url",
     "cdn_amp_web_url", "version", "provider_data", "extra", "import_notes", "source_file", "source_hash",
     "imported_at", "conflict_file", "conflict_at", "edited_at", "edited_by", "created_at", "updated_at",
+    "assignee", "due_at",  # the desk's, never shown to readers
 }  # fmt: skip
 
 

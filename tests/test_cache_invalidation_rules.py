@@ -172,6 +172,17 @@ def test_an_edit_of_what_an_old_story_shows_renders_only_its_page_and_the_lists_
     assert "A new summary of the old story." in client.get("/topics/archive/").content.decode()
 
 
+def test_assigning_a_story_leaves_the_lists_that_do_not_show_it_alone(client, archive):
+    old, newer = archive
+    urls = archive_urls(old, newer)
+    misses(client, urls)
+
+    old.assignee, old.due_at = make_user("writer"), timezone.now() + timedelta(hours=3)
+    services.article_save(article=old, by=make_user("editor"), seen_token=old.edit_token, is_edit=False)
+
+    assert misses(client, urls) <= {"old", "front", "archive topic", "archive source"}
+
+
 def test_moving_an_old_story_to_another_topic_renders_every_list_again(client, archive):
     old, newer = archive
     urls = archive_urls(old, newer)
