@@ -73,6 +73,7 @@ A hit still answers conditional GETs: 304 when the reader's ETag matches.
 """
 
 import contextlib
+import contextvars
 import hashlib
 import math
 import os
@@ -320,8 +321,26 @@ def content_version() -> str:
     return versions([SITE])[0]
 
 
+# Set while writes are made only to be rolled back (a pending change drawn in ``pending.rolled_back``): they change
+# no version. A version kept outside the database (Redis) is not rolled back with them, and an article's token would
+# then carry the listing fingerprint of content readers never saw.
+_writes_undone = contextvars.ContextVar("writes_undone", default=False)
+
+
+@contextlib.contextmanager
+def writes_undone():
+    """Around writes that will be rolled back: they leave every page-cache version as it is."""
+    reset = _writes_undone.set(True)
+    try:
+        yield
+    finally:
+        _writes_undone.reset(reset)
+
+
 def bump(scope: str, moments: set[float]) -> None:
     """A new version of ``scope``: now, and again once the transaction commits (see ``content_changed``)."""
+    if _writes_undone.get():
+        return
     store = version_store(scope)
     if not transaction.get_connection().in_atomic_block:
         store.bump(moments, wait=True)
@@ -401,7 +420,7 @@ def articles_changed(
     sidebar shows: the lists' version is left alone.
     """
     ids = sorted({int(pk) for pk in ids if pk is not None})
-    if not ids:
+    if not ids or _writes_undone.get():
         return
     moments = {moment.timestamp() for moment in scheduled if moment is not None}
     scopes = {pk: article_scope(pk) for pk in ids}

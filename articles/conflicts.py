@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import pending, revisions, services, workflow
+from . import pending, presence, revisions, services, workflow
 from .models import Article, FeedConflict, Revision
 
 Kind = Revision.Kind
@@ -89,6 +89,7 @@ def resolve(*, article: Article, by, take: set[str] | None, correction=None, at=
     reason = workflow.edit_refusal(by, locked)  # whoever may change the article itself (not a pending change)
     if reason:
         raise ValidationError(reason, code="edit_refused")
+    presence.check_lock(locked.pk, by)  # "keep ours" writes no content: the services would not ask
     at = at or timezone.now()
     revisions.before_change([locked.pk], at=at)
     ours = revisions.snapshot(locked.pk)

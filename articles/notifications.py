@@ -150,24 +150,24 @@ def transition_made(record: ArticleTransition, article: Article) -> None:
         comment=record.comment,
         event=event_key("transition", record.pk),
         at=record.at,
-        submitter=submitted.by if submitted else None,
+        submitters=[submitted.by] if submitted else [],
     )
 
 
-def pending_moved(article: Article, *, name: str, by, comment: str, submitter, log_entry_id: int, at) -> None:
+def pending_moved(article: Article, *, name: str, by, comment: str, submitters, log_entry_id: int, at) -> None:
     """After a move of a live story's pending change (articles.pending.move): told as for the story's own moves."""
     event = event_key("pending", log_entry_id)
-    moved(article, name=name, by=by, comment=comment, event=event, at=at, submitter=submitter, pending=True)
+    moved(article, name=name, by=by, comment=comment, event=event, at=at, submitters=submitters, pending=True)
 
 
-def moved(article: Article, *, name: str, by, comment: str, event: str, at, submitter, pending=False) -> None:
+def moved(article: Article, *, name: str, by, comment: str, event: str, at, submitters, pending=False) -> None:
     title = article.title + (" (pending change)" if pending else "")
     if name == "submit_for_review":
         users = staff_with(REVIEW_PERMISSION)
         subject = f"For review: “{title}”, submitted by {person(by)}"
         kind = Kind.SUBMITTED
     elif name == "send_back":
-        users = [*byline_users(article), submitter]
+        users = [*byline_users(article), *submitters]
         subject = f"Sent back: “{title}”, by {person(by)}"
         kind = Kind.SENT_BACK
     elif name == "publish":

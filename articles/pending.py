@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import notifications, revisions, services, workflow
+from . import caching, notifications, presence, revisions, services, workflow
 from .models import Article, Correction, PendingChange, Topic
 from .rendering import body_html_or_note
 
@@ -159,7 +159,7 @@ class Rollback(Exception):
 def rolled_back():
     """A savepoint that is always rolled back: what is written in it is read there, then undone."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), caching.writes_undone():
             yield
             raise Rollback
     except Rollback:
@@ -304,6 +304,7 @@ def check_correction(by, live: Article, content: dict, correction: tuple[str, st
 def move(*, article: Article, name: str, by, comment: str = "", correction=None, at=None):
     """Move the article's pending change along one transition; publishing it applies it (``publish``)."""
     locked = Article.objects.select_for_update().get(pk=article.pk)
+    presence.check_lock(locked.pk, by)  # submit and send back write no content: the services would not ask
     pending = PendingChange.objects.select_for_update().filter(article=locked).first()
     if pending is None:
         raise PendingRefused(f"“{locked}” has no pending change.", code="no_pending_change")
@@ -317,9 +318,14 @@ def move(*, article: Article, name: str, by, comment: str = "", correction=None,
         PendingChange.objects.filter(pk=pending.pk).update(status=transition.target, comment=comment)
         message = f"{transition.label}." + (f" Comment: {comment}" if comment else "")
         saved, entry = locked, services.log(locked, by=by, flag=CHANGE, message=message, at=at)
-    submitter = pending.updated_by or pending.created_by
     notifications.pending_moved(
-        saved, name=transition.name, by=by, comment=comment, submitter=submitter, log_entry_id=entry.pk, at=at
+        saved,
+        name=transition.name,
+        by=by,
+        comment=comment,
+        submitters=[pending.created_by, pending.updated_by],  # the change's people (the actor is never told)
+        log_entry_id=entry.pk,
+        at=at,
     )
     return saved
 
@@ -358,6 +364,7 @@ def publish(*, article: Article, pending: PendingChange, by, correction, comment
 @transaction.atomic
 def discard(*, article: Article, by) -> None:
     locked = Article.objects.select_for_update().get(pk=article.pk)
+    presence.check_lock(locked.pk, by)
     pending = PendingChange.objects.filter(article=locked).first()
     if pending is None:
         raise PendingRefused(f"“{locked}” has no pending change.", code="no_pending_change")
@@ -366,6 +373,8 @@ def discard(*, article: Article, by) -> None:
             "Only an editor or the person who started a pending change may discard it.", code="discard_refused"
         )
     pending.delete()
+    # A form opened on the discarded change must not be taken for one on the next (its stamp counts saves).
+    Article.objects.filter(pk=locked.pk).update(version=F("version") + 1)
     services.log(locked, by=by, flag=CHANGE, message="Discarded the pending change.", at=timezone.now())
 
 

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles import caching, services
+from articles import caching, pending, services
 from articles.models import Article, Correction
 from tests.support.factories import make_provider, make_published_article, make_user
 
@@ -181,6 +181,24 @@ def test_assigning_a_story_leaves_the_lists_that_do_not_show_it_alone(client, ar
     services.article_save(article=old, by=make_user("editor"), seen_token=old.edit_token, is_edit=False)
 
     assert misses(client, urls) <= {"old", "front", "archive topic", "archive source"}
+
+
+def test_a_pending_change_that_moves_a_story_to_a_topic_shows_there_once_published(client, archive, settings):
+    settings.NEWSROOM_CONTENT_VERSION_STORE = "cache"  # as with Redis: versions the sandbox's rollback cannot undo
+    old, newer = archive
+    misses(client, archive_urls(old, newer))
+    writer, editor = make_user("writer"), make_user("editor")
+    with pending.sandbox(old) as box:  # drawn and saved as a pending change: readers see nothing of it yet
+        current = Article.objects.get(pk=old.pk)
+        topics = [*old.topics.all(), newer[0].topics.get()]
+        services.article_save(article=current, by=writer, seen_token=None, is_edit=True, topics=topics, proposal=True)
+        pending.capture(box)
+    pending.store(box, by=writer)
+    assert "Old archive story" not in client.get("/topics/rules/").content.decode()
+
+    pending.move(article=old, name="publish", by=editor)
+
+    assert "Old archive story" in client.get("/topics/rules/").content.decode()
 
 
 def test_moving_an_old_story_to_another_topic_renders_every_list_again(client, archive):

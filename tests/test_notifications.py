@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from articles import notes, notifications, pending, services
 from articles.models import Article, ArticleAuthor, Notification, NotificationPreference
 from tests.support.factories import make_draft_article, make_user
+from tests.support.forms import change_url, read_form
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,26 @@ def test_a_live_storys_pending_change_is_told_as_the_storys_own_moves(desk, comm
     assert told(Kind.SENT_BACK) == [writer.username]
     assert told(Kind.PUBLISHED) == [writer.username]
     assert "pending change" in Notification.objects.get(kind=Kind.SENT_BACK).subject
+
+
+def test_a_pending_change_sent_back_from_the_form_tells_the_writer_who_made_it(desk, client, commit):
+    article, colleague, editor = desk["article"], desk["other"], desk["editor"]  # the colleague is not on the byline
+    services.article_publish(article=article, by=editor)
+    with pending.sandbox(article) as box:
+        current = Article.objects.get(pk=article.pk)
+        current.title = "Harbour plan, the colleague's version"
+        services.article_save(article=current, by=colleague, seen_token=None, is_edit=True, proposal=True)
+        pending.capture(box)
+    pending.store(box, by=colleague)
+    pending.move(article=article, name="submit_for_review", by=colleague)
+    Notification.objects.all().delete()
+
+    client.force_login(editor)
+    data, _ = read_form(client.get(change_url(article)))
+    data |= {"_transition": ["send_back"], "transition_comment": ["Name the source."]}
+    commit(client.post, change_url(article), data)
+
+    assert colleague.username in told(Kind.SENT_BACK)
 
 
 def test_an_assignment_tells_the_assignee_once_and_is_in_the_history(desk, commit):

@@ -9,9 +9,9 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
-from articles import presence, services
-from articles.models import Article, ArticleLock, ArticlePresence
-from tests.support.factories import make_draft_article, make_user
+from articles import conflicts, pending, presence, revisions, services
+from articles.models import Article, ArticleLock, ArticlePresence, FeedConflict, PendingChange
+from tests.support.factories import make_draft_article, make_published_article, make_user
 from tests.support.forms import change_url, read_form
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,30 @@ def test_a_stale_save_shows_yours_theirs_and_the_version_you_started_from():
     assert yours == "The council met<ins> late</ins>."
     assert theirs == "The council met<ins> on Monday</ins>."
     assert started.strip() == "The council met."
+
+
+def test_a_lock_refuses_others_moves_of_a_pending_change_its_discard_and_settling_a_conflict():
+    writer, editor, holder = make_user("writer"), make_user("editor"), make_user("editor")
+    article = make_published_article("Live locked story")
+    with pending.sandbox(article) as box:
+        current = Article.objects.get(pk=article.pk)
+        current.title = "Live locked story, proposed"
+        services.article_save(article=current, by=writer, seen_token=None, is_edit=True, proposal=True)
+        pending.capture(box)
+    pending.store(box, by=writer)
+    FeedConflict.objects.create(
+        article=article,
+        source_file="newer.md",
+        content_hash="0" * 64,
+        data=revisions.pack(revisions.snapshot(article.pk))[1],
+    )
+    presence.lock_take(article=article, by=holder)
+
+    with pytest.raises(presence.LockRefused, match="holds the lock"):
+        pending.move(article=article, name="submit_for_review", by=writer)
+    with pytest.raises(presence.LockRefused, match="holds the lock"):
+        pending.discard(article=article, by=writer)
+    with pytest.raises(presence.LockRefused, match="holds the lock"):
+        conflicts.resolve(article=article, by=editor, take=None)
+    assert PendingChange.objects.get(article=article).status == PendingChange.Status.DRAFT
+    assert FeedConflict.objects.filter(article=article).exists()
