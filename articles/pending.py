@@ -385,6 +385,13 @@ def propose_revert(*, article: Article, revision, by) -> PendingChange | None:
     reason = proposal_refusal(by, locked)
     if reason:
         raise PendingRefused(reason, code="proposal_refused")
+    others = PendingChange.objects.filter(article=locked).exclude(updated_by=by).select_related("updated_by").first()
+    if others is not None:  # a pending change keeps no history: replacing someone's would lose their work
+        raise PendingRefused(
+            f"{services.person(others.updated_by)} has a pending change open on this story; a revert would replace "
+            "it. Publish or discard it first.",
+            code="pending_open",
+        )
     with sandbox(locked) as box:
         services.article_revert(article=locked, revision=revision, by=by, seen_token=None, proposal=True)
         capture(box)

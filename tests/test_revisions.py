@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import revisions, services
+from articles import pending, revisions, services
 from articles.models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, Topic
 from articles.rendering import body_html_or_note
 from tests.support.factories import make_provider, make_published_article, make_topic, make_user
@@ -310,3 +310,22 @@ def test_prune_keeps_everything_by_default(settings):
 
     assert settings.NEWSROOM_REVISIONS_KEEP == 0
     assert Revision.objects.filter(article=article).count() == 4
+
+
+def test_a_writers_revert_of_a_live_story_does_not_replace_a_colleagues_pending_change():
+    author, colleague = make_user("writer"), make_user("writer")
+    article = make_published_article("Live headline")
+    first = revisions.record(article, kind=Revision.Kind.EDITED)
+    article.quality = 5
+    services.article_save(article=article, by=make_user("editor"), seen_token=None, is_edit=True)
+    with pending.sandbox(article) as box:
+        current = Article.objects.get(pk=article.pk)
+        current.title = "The colleague's headline"
+        services.article_save(article=current, by=colleague, seen_token=None, is_edit=True, proposal=True)
+        pending.capture(box)
+    pending.store(box, by=colleague)
+
+    with pytest.raises(pending.PendingRefused, match="has a pending change open"):
+        pending.propose_revert(article=article, revision=first, by=author)
+
+    assert article.pending_change.snapshot["title"] == "The colleague's headline"
