@@ -9,10 +9,11 @@ import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleTransition
-from tests.support.factories import make_draft_article, make_user
+from tests.support.factories import make_draft_article, make_published_article, make_user
 from tests.support.forms import CHANGELIST, change_url, read_form
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,14 @@ def test_the_admin_is_branded_with_the_sites_name_and_icon(client):
     assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg"', page)
     with override_settings(NEWSROOM_SITE_NAME="The Daily Bugle"):
         assert "The Daily Bugle</a></div>" in client.get(CHANGELIST).content.decode()
+
+
+def test_a_conflict_recorded_before_the_import_kept_the_files_version_leads_to_the_article_not_a_404(client):
+    article = make_published_article("Edited before this round")
+    Article.objects.filter(pk=article.pk).update(conflict_file="older/round.md", conflict_at=timezone.now())
+    client.force_login(make_user("editor"))
+
+    response = client.get(reverse("admin:articles_article_conflict", args=[article.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("admin:articles_article_change", args=[article.pk])
+    assert "--overwrite" in response.content.decode()

@@ -49,6 +49,14 @@ class ConflictsAdmin:
     def conflict_view(self, request, object_id):
         article = self.viewable_article(request, object_id)  # RevisionsAdmin: 404, or 403 for who may not view it
         conflict = FeedConflict.objects.filter(article=article).first()
+        if conflict is None and article.conflict_file:  # recorded before the import kept the file's version
+            self.message_user(
+                request,
+                f"The import did not keep {article.conflict_file}'s version to compare: import it again with "
+                "--overwrite to take it.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         if conflict is None:
             raise Http404("This article has no conflict with a seed file.")
         may_settle = workflow.may_edit(request.user, article)
