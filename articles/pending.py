@@ -271,10 +271,17 @@ def store(box, *, by, at=None) -> PendingChange | None:
     box.content["topics"] = sorted(kept_topics(box.topic_names))
     _, data = revisions.pack(box.content)
     if pending is None:
-        if revisions.pack(without_ids(box.content))[0] == revisions.pack(revisions.snapshot(box.article.pk))[0]:
+        base = live_digest(box.article.pk)
+        if revisions.pack(without_ids(box.content))[0] == base:
             return None
         pending = PendingChange.objects.create(
-            article_id=box.article.pk, created_by=by, created_at=at, updated_by=by, updated_at=at, data=data
+            article_id=box.article.pk,
+            created_by=by,
+            created_at=at,
+            updated_by=by,
+            updated_at=at,
+            data=data,
+            base_digest=base,
         )
         message = "Started a pending change."
     else:
@@ -351,8 +358,25 @@ def save_content(article: Article, content: dict, *, by, message: str, at, corre
     )
 
 
+def live_digest(article_id: int) -> str:
+    """The digest of the live story's content as it is stored now (what a pending change is based on)."""
+    return revisions.pack(revisions.snapshot(article_id))[0]
+
+
 def publish(*, article: Article, pending: PendingChange, by, correction, comment: str, at) -> Article:
-    """Apply the pending change to the live story; the change is then gone."""
+    """Apply the pending change to the live story; the change is then gone.
+
+    Refused when the live story changed since the change was started (a newer seed file, a conflict settled with
+    the feed's version, a revert): the change's snapshot would undo it. The change stays, to be discarded or
+    redone on the live story as it now is.
+    """
+    if pending.base_digest and pending.base_digest != live_digest(article.pk):
+        raise PendingRefused(
+            f"The live story “{article}” changed since this pending change was started, and publishing the change "
+            "would undo that. The pending change is kept: discard it and make the change again on the live story, "
+            "or compare it with the live version and redo what is still needed.",
+            code="live_changed",
+        )
     content = pending.snapshot
     check_correction(by, article, content, correction)
     message = "Published the pending change." + (f" Comment: {comment.strip()}" if comment.strip() else "")

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from articles import services
-from articles.models import Article, FeedConflict, Revision
+from articles import conflicts, pending, services
+from articles.models import Article, FeedConflict, PendingChange, Revision
 from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,27 @@ def test_taking_a_live_storys_new_headline_from_the_feed_asks_for_the_correction
     article.refresh_from_db()
     assert article.title == "Feed story"
     assert article.corrections.get(kind="update").note == "Feed's."
+
+
+def test_a_newer_file_for_a_live_story_with_a_pending_change_conflicts_and_taking_it_stops_the_publish(write_seed):
+    imported(write_seed)
+    article = Article.objects.get()
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    article.refresh_from_db()
+    writer, editor = make_user("writer"), make_user("editor")
+    with pending.sandbox(article) as box:
+        proposed = Article.objects.get(pk=article.pk)
+        proposed.excerpt = "A pending summary."
+        services.article_save(article=proposed, by=writer, seen_token=None, is_edit=True, proposal=True)
+        pending.capture(box)
+    assert pending.store(box, by=writer) is not None
+    imported(write_seed, quality=7, body="New words here.", name="newer.md")
+    article.refresh_from_db()
+    assert (article.quality, article.body) == (1, "Old words here.")  # kept for the editor: not applied silently
+    assert FeedConflict.objects.get(article=article).snapshot["quality"] == 7
+    conflicts.resolve(article=article, by=editor, take={"quality"})
+    with pytest.raises(pending.PendingRefused, match="changed since this pending change was started"):
+        pending.move(article=article, name="publish", by=editor, correction=("silent", ""))
+    article.refresh_from_db()
+    assert (article.quality, article.excerpt) == (7, "")  # the feed's quality is not undone
+    assert PendingChange.objects.get(article=article).snapshot["excerpt"] == "A pending summary."

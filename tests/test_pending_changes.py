@@ -351,3 +351,45 @@ def test_looking_at_a_pending_change_leaves_readers_cached_pages_alone(client):
     assert client.get(change_url(article)).status_code == 200
     assert client.get(reverse("articles:preview", args=[article.pk])).status_code == 200
     assert caching.content_version() == before
+
+
+def test_a_refused_publish_stores_nothing_and_the_same_form_with_a_correction_publishes(client):
+    writer, editor = make_user("writer"), make_user("editor")
+    article = live_story()
+    client.force_login(writer)
+    post_form(client, article, title="Corrected headline", button=("_transition", "submit_for_review"))
+    saves = PendingChange.objects.get(article=article).saves
+    client.force_login(editor)
+    refused = post_form(client, article, button=("_transition", "publish"))
+    assert refused.status_code == 200
+    assert PendingChange.objects.get(article=article).saves == saves  # the refused request stored nothing
+    data, _ = read_form(refused)  # the form shown again, as the browser now posts it
+    data["correction_kind"] = ["correction"]
+    data["correction_note"] = ["The headline named the wrong minister."]
+    data["_transition"] = ["publish"]
+    response = client.post(change_url(article), data, follow=True)
+    assert "was published. Readers see it now." in text(response)
+    assert "Not saved" not in text(response)
+    article.refresh_from_db()
+    assert article.title == "Corrected headline"
+    assert not PendingChange.objects.filter(article=article).exists()
+
+
+def test_a_schedule_change_on_a_story_with_a_pending_change_is_refused_on_the_form_not_dropped(client):
+    writer, editor = make_user("writer"), make_user("editor")
+    article = live_story()
+    propose(article, writer, title="Pending headline")
+    saves = PendingChange.objects.get(article=article).saves
+    client.force_login(editor)
+    response = post_form(client, article, title="Editor's pending headline", assignee=str(editor.pk))
+    assert response.status_code == 200
+    assert "belong to the live story" in text(response)
+    data, _ = read_form(response)
+    assert (data["title"], data["assignee"]) == (["Editor's pending headline"], [str(editor.pk)])  # what was typed
+    article.refresh_from_db()
+    change = PendingChange.objects.get(article=article)
+    assert (article.assignee, change.saves, change.snapshot["title"]) == (None, saves, "Pending headline")
+    data["assignee"] = [""]
+    data["_continue"] = [""]
+    assert client.post(change_url(article), data).status_code == 302  # without the schedule, the change is saved
+    assert PendingChange.objects.get(article=article).snapshot["title"] == "Editor's pending headline"

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from .. import pending
 from ..models import PendingChange
+from .workflow import SCHEDULE_FIELDS
 
 
 class PendingFilter(admin.SimpleListFilter):
@@ -133,17 +134,30 @@ class PendingAdmin:
         name = form.data.get("_transition") or ""
         comment = form.cleaned_data.get("transition_comment") or ""
         correction = None
+        # Checked here, in the form's save, so that a refusal is shown on the form (WorkflowAdmin.changeform_view)
+        # with what was typed; nothing is then stored, so the same form posted again is not stale.
+        schedule = sorted(set(form.changed_data) & SCHEDULE_FIELDS)
+        if schedule:
+            reason = (
+                "Not saved: the schedule, embargo and assignment belong to the live story, not to its pending "
+                "change. Change this once no pending change is open (publish or discard it first), or save the "
+                "pending change without it."
+            )
+            raise pending.PendingRefused(dict.fromkeys(schedule, reason), code="schedule_in_pending")
         pending.capture(box)
-        if name:
-            # Checked here, in the form's save, so that a refusal is shown on the form (WorkflowAdmin.changeform_view).
-            stub = box.pending or PendingChange(article=box.live)
-            pending.check_transition(request.user, stub, name, comment)
-            if name == pending.PUBLISH.name:
-                correction = (
-                    form.cleaned_data.get("correction_kind") or "",
-                    form.cleaned_data.get("correction_note") or "",
-                )
-                pending.check_correction(request.user, box.live, pending.without_ids(box.content), correction)
+        try:
+            if name:
+                stub = box.pending or PendingChange(article=box.live)
+                pending.check_transition(request.user, stub, name, comment)
+                if name == pending.PUBLISH.name:
+                    correction = (
+                        form.cleaned_data.get("correction_kind") or "",
+                        form.cleaned_data.get("correction_note") or "",
+                    )
+                    pending.check_correction(request.user, box.live, pending.without_ids(box.content), correction)
+        except ValidationError:
+            box.content = None
+            raise
         box.move = name, comment, correction
         return None
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .. import notifications, revisions
 from ..caching import articles_changed
-from ..models import Article, ArticleImage, RelatedLink, RelatedLinkImage, Revision, SeedFile
+from ..models import Article, ArticleImage, PendingChange, RelatedLink, RelatedLinkImage, Revision, SeedFile
 from ..pictures.jobs import pictures_for, queue_on_commit
 from ..rendering import http_url
 from ..search import refresh_search_index
@@ -40,7 +40,15 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     recorded = {
         digest for (digest,) in rows_with(SeedFile, "content_hash", [r.content_hash for r in records], "content_hash")
     }
-    outcomes = [outcome_for(record, existing.get(record.web_url), recorded, overwrite) for record in records]
+    # A live story with a pending change counts as edited: the change's snapshot, once published, would undo an update.
+    with_pending = set(
+        PendingChange.objects.filter(article_id__in=[row.pk for row in existing.values()]).values_list(
+            "article_id", flat=True
+        )
+    )
+    outcomes = [
+        outcome_for(record, existing.get(record.web_url), recorded, overwrite, with_pending) for record in records
+    ]
     if dry_run:
         return outcomes
 
@@ -129,7 +137,9 @@ def write_batch(records: list[SeedRecord], ids: ProviderTopicIds, *, overwrite: 
     return outcomes
 
 
-def outcome_for(record: SeedRecord, article: Article | None, recorded: set[str], overwrite: bool) -> Outcome:
+def outcome_for(
+    record: SeedRecord, article: Article | None, recorded: set[str], overwrite: bool, with_pending: set[int]
+) -> Outcome:
     if record.content_hash in recorded:
         # These bytes were imported before, perhaps by another import at this moment, and
         # the article may have a later version since: applying them again would undo it.
@@ -138,6 +148,8 @@ def outcome_for(record: SeedRecord, article: Article | None, recorded: set[str],
         return Outcome.CREATED
     if article.source_hash == record.content_hash:
         return Outcome.UNCHANGED
+    if not overwrite and article.pk in with_pending:
+        return Outcome.CONFLICT
     if not overwrite and article.edited_at and (not article.imported_at or article.edited_at > article.imported_at):
         return Outcome.CONFLICT
     return Outcome.UPDATED

@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, help_text='When the change was last saved.', verbose_name='last saved')),
                 ('saves', models.PositiveIntegerField(default=1, help_text="How many times the change was saved; part of the form's version stamp.", verbose_name='saves')),
                 ('comment', models.TextField(blank=True, help_text='The comment of the latest workflow move.', verbose_name='latest comment')),
+                ('base_digest', models.CharField(blank=True, help_text="Digest of the live story's content when the change was started: publishing is refused once the live story changed since (an import, a conflict settled, a revert), so nothing written there is undone.", max_length=32, verbose_name='based on')),
                 ('data', models.BinaryField(help_text="The proposed content as zlib-compressed JSON, with each part's row id.", verbose_name='snapshot')),
                 ('article', models.OneToOneField(help_text='The live story the change is for.', on_delete=django.db.models.deletion.CASCADE, related_name='pending_change', to='articles.article', verbose_name='article')),
                 ('created_by', models.ForeignKey(blank=True, help_text='Who started the change: they (or an editor) may discard it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),

@@ -62,6 +62,13 @@ class PendingChange(models.Model):
         "saves", default=1, help_text="How many times the change was saved; part of the form's version stamp."
     )
     comment = models.TextField("latest comment", blank=True, help_text="The comment of the latest workflow move.")
+    base_digest = models.CharField(
+        "based on",
+        max_length=32,
+        blank=True,
+        help_text="Digest of the live story's content when the change was started: publishing is refused once the "
+        "live story changed since (an import, a conflict settled, a revert), so nothing written there is undone.",
+    )
     data = models.BinaryField(
         "snapshot", help_text="The proposed content as zlib-compressed JSON, with each part's row id."
     )
