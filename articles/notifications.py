@@ -137,30 +137,30 @@ def enqueue(notification_ids) -> None:
 def transition_made(record: ArticleTransition, article: Article) -> None:
     """After a transition (services.article_transition): submit tells the editors, send back the writer,
     publish the byline and the assignee."""
-    submitted = (
-        ArticleTransition.objects.filter(article=article, to_status=Article.Status.REVIEW)
-        .exclude(pk=record.pk)
-        .select_related("by")
-        .first()
-    )
+    submitters = []
+    if record.name == "send_back":  # who submitted it is told too
+        submitted = (
+            ArticleTransition.objects.filter(article=article, to_status=Article.Status.REVIEW)
+            .exclude(pk=record.pk)
+            .select_related("by")
+            .first()
+        )
+        submitters = [submitted.by] if submitted else []
+    event = event_key("transition", record.pk)
     moved(
         article,
         name=record.name,
         by=record.by,
         comment=record.comment,
-        event=event_key("transition", record.pk),
+        event=event,
         at=record.at,
-        submitters=[submitted.by] if submitted else [],
+        submitters=submitters,
     )
 
 
-def pending_moved(article: Article, *, name: str, by, comment: str, submitters, log_entry_id: int, at) -> None:
-    """After a move of a live story's pending change (articles.pending.move): told as for the story's own moves."""
-    event = event_key("pending", log_entry_id)
-    moved(article, name=name, by=by, comment=comment, event=event, at=at, submitters=submitters, pending=True)
-
-
 def moved(article: Article, *, name: str, by, comment: str, event: str, at, submitters, pending=False) -> None:
+    """A story's move (or its pending change's, ``pending``; articles.pending.move): submit tells the editors, send
+    back the byline and ``submitters``, publish the byline and the assignee."""
     title = article.title + (" (pending change)" if pending else "")
     if name == "submit_for_review":
         users = staff_with(REVIEW_PERMISSION)

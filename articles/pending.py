@@ -21,7 +21,7 @@ a revert does, with the correction readers are told of.
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -318,21 +318,23 @@ def move(*, article: Article, name: str, by, comment: str = "", correction=None,
     transition = check_transition(by, pending, name, comment)
     at = at or timezone.now()
     comment = comment.strip()
-    if transition is PUBLISH:
+    if transition is PUBLISH:  # a pending change is published once: its id names the event
         saved = publish(article=locked, pending=pending, by=by, correction=correction, comment=comment, at=at)
-        entry = LogEntry.objects.filter(object_id=str(locked.pk), content_type__model="article").latest("pk")
+        event = notifications.event_key("pending-published", pending.pk)
     else:
         PendingChange.objects.filter(pk=pending.pk).update(status=transition.target, comment=comment)
         message = f"{transition.label}." + (f" Comment: {comment}" if comment else "")
         saved, entry = locked, services.log(locked, by=by, flag=CHANGE, message=message, at=at)
-    notifications.pending_moved(
+        event = notifications.event_key("pending", entry.pk)
+    notifications.moved(
         saved,
         name=transition.name,
         by=by,
         comment=comment,
-        submitters=[pending.created_by, pending.updated_by],  # the change's people (the actor is never told)
-        log_entry_id=entry.pk,
+        event=event,
         at=at,
+        submitters=[pending.created_by, pending.updated_by],  # the change's people (the actor is never told)
+        pending=True,
     )
     return saved
 

@@ -51,10 +51,6 @@ def presence_beat(*, article: Article, user, at=None) -> None:
     ArticlePresence.objects.filter(seen_at__lte=at - timedelta(seconds=PRESENCE_SECONDS)).delete()
 
 
-def presence_leave(*, article: Article, user) -> None:
-    ArticlePresence.objects.filter(article=article, user=user).delete()
-
-
 def others_here(article: Article, user, at=None) -> list[ArticlePresence]:
     """Who else has the article open now (a heartbeat within ``PRESENCE_SECONDS``), longest there first."""
     since = (at or timezone.now()) - timedelta(seconds=PRESENCE_SECONDS)

@@ -67,7 +67,3 @@ class ArticleNote(models.Model):
 
     def __str__(self):
         return f"Note {self.pk} on article {self.article_id}"
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None
